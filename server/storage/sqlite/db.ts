@@ -1,0 +1,196 @@
+/**
+ * Inkwell's embedded store: one SQLite database in WAL mode under the data directory.
+ *
+ * Synchronous, and used from exactly one thread per process (the storage worker, or the admin CLI). Schema:
+ * - `records(seq, room, data, crc, at)`: the append-only update log of every room; `seq` orders records and a
+ *   compaction snapshot is just one record. `crc` is a CRC-32 of `data`, checked on every read, because SQLite
+ *   does not checksum page contents: a flipped bit in a blob would otherwise load as a different, or broken, update.
+ * - `quarantine(id, room, seq, data, reason, at)`: records set aside because they failed their checksum or did not
+ *   apply. Nothing is ever deleted from here by Inkwell; an operator can inspect it with the sqlite3 shell.
+ *
+ * Durability: in WAL mode a transaction commits by appending frames to the WAL. `synchronous=FULL` fsyncs the WAL
+ * on every commit (`fsync` mode); `synchronous=NORMAL` leaves flushing to the OS (`os` mode), which survives a
+ * process crash but not a power cut. Either way a commit is atomic: SQLite's WAL frames carry checksums, and a torn
+ * tail is ignored on recovery.
+ */
+import Database from 'better-sqlite3'
+import * as Y from 'yjs'
+import { crc32 } from 'node:zlib'
+import type { CompactResult, DocMeta, Durability, StoredRecord } from '../store.ts'
+
+export interface AppendOp {
+  room: string
+  update: Uint8Array
+}
+
+export class SqliteLog {
+  readonly db: Database.Database
+  private stmts
+
+  constructor(file: string, durability: Durability, opts: { readonly?: boolean; maxPageCount?: number } = {}) {
+    this.db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false })
+    // Another process (the admin CLI next to a running server) may hold the write lock for a moment.
+    this.db.pragma('busy_timeout = 5000')
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL')
+      this.db.pragma(`synchronous = ${durability === 'fsync' ? 'FULL' : 'NORMAL'}`)
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS records (
+          seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+          room TEXT NOT NULL,
+          data BLOB NOT NULL,
+          crc  INTEGER NOT NULL,
+          at   INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS records_room ON records (room, seq);
+        CREATE TABLE IF NOT EXISTS quarantine (
+          id     INTEGER PRIMARY KEY AUTOINCREMENT,
+          room   TEXT NOT NULL,
+          seq    INTEGER,
+          data   BLOB NOT NULL,
+          reason TEXT NOT NULL,
+          at     INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS quarantine_room ON quarantine (room);
+      `)
+    }
+    if (opts.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${opts.maxPageCount}`)
+    this.stmts = {
+      insert: this.db.prepare('INSERT INTO records (room, data, crc, at) VALUES (?, ?, ?, ?)'),
+      load: this.db.prepare('SELECT seq, data, crc FROM records WHERE room = ? ORDER BY seq'),
+      deleteUpTo: this.db.prepare('DELETE FROM records WHERE room = ? AND seq <= ?'),
+      deleteOne: this.db.prepare('DELETE FROM records WHERE room = ? AND seq = ?'),
+      deleteRoom: this.db.prepare('DELETE FROM records WHERE room = ?'),
+      quarantine: this.db.prepare('INSERT INTO quarantine (room, seq, data, reason, at) VALUES (?, ?, ?, ?, ?)'),
+      getOne: this.db.prepare('SELECT data FROM records WHERE room = ? AND seq = ?'),
+      meta: this.db.prepare(
+        'SELECT count(*) AS records, coalesce(sum(length(data)), 0) AS size, max(at) AS updatedAt FROM records WHERE room = ?',
+      ),
+      quarantinedCount: this.db.prepare('SELECT count(*) AS n FROM quarantine WHERE room = ?'),
+      list: this.db.prepare(
+        `SELECT room AS name, count(*) AS records, sum(length(data)) AS size, max(at) AS updatedAt,
+                (SELECT count(*) FROM quarantine q WHERE q.room = r.room) AS quarantined
+         FROM records r GROUP BY room ORDER BY room`,
+      ),
+    }
+  }
+
+  /** Appends every op in one transaction: one WAL commit, so one fsync for the whole batch (group commit). */
+  appendBatch(ops: AppendOp[]): void {
+    const now = Date.now()
+    this.db.transaction(() => {
+      for (const op of ops) this.stmts.insert.run(op.room, op.update, crc32(op.update), now)
+    })()
+  }
+
+  /** A room's records in order; those that fail their checksum are moved to quarantine first. */
+  load(room: string): { records: StoredRecord[]; quarantined: number } {
+    const rows = this.stmts.load.all(room) as { seq: number; data: Buffer; crc: number }[]
+    const good: StoredRecord[] = []
+    const bad: { seq: number; data: Buffer }[] = []
+    for (const row of rows) {
+      if (crc32(row.data) === row.crc) good.push({ seq: row.seq, update: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) })
+      else bad.push(row)
+    }
+    if (bad.length > 0 && !this.db.readonly) {
+      this.db.transaction(() => {
+        for (const row of bad) this.moveToQuarantine(room, row.seq, row.data, 'checksum mismatch')
+      })()
+    }
+    return { records: good, quarantined: bad.length }
+  }
+
+  private moveToQuarantine(room: string, seq: number, data: Uint8Array, reason: string): void {
+    this.stmts.quarantine.run(room, seq, data, reason, Date.now())
+    this.stmts.deleteOne.run(room, seq)
+  }
+
+  quarantine(room: string, seq: number, reason: string): void {
+    this.db.transaction(() => {
+      const row = this.stmts.getOne.get(room, seq) as { data: Buffer } | undefined
+      if (row) this.moveToQuarantine(room, seq, row.data, reason)
+    })()
+  }
+
+  quarantineData(room: string, data: Uint8Array, reason: string): void {
+    this.stmts.quarantine.run(room, null, data, reason, Date.now())
+  }
+
+  /**
+   * Replaces the room's log with one snapshot, in one transaction.
+   *
+   * The snapshot is `Y.encodeStateAsUpdate` of a document built from the log, not `Y.mergeUpdates` of it: merging
+   * keeps the content of deleted items, while a document garbage-collects it, so the snapshot is as small as the
+   * state itself. A record that does not apply is quarantined in the same transaction rather than dropped.
+   */
+  compact(room: string): CompactResult {
+    return this.db.transaction((): CompactResult => {
+      const { records } = this.load(room)
+      if (records.length === 0) return { before: 0, bytes: 0, quarantined: 0 }
+      const { doc, bad } = buildDoc(records)
+      for (const r of bad) this.moveToQuarantine(room, r.seq, r.update, r.reason)
+      const snapshot = Y.encodeStateAsUpdate(doc)
+      const pending = pendingData(doc)
+      if (pending) this.stmts.quarantine.run(room, null, pending, 'does not integrate: references missing state', Date.now())
+      doc.destroy()
+      const last = records[records.length - 1].seq
+      this.stmts.deleteUpTo.run(room, last)
+      this.stmts.insert.run(room, snapshot, crc32(snapshot), Date.now())
+      return { before: records.length, bytes: snapshot.byteLength, quarantined: bad.length }
+    })()
+  }
+
+  meta(room: string): DocMeta | null {
+    const m = this.stmts.meta.get(room) as { records: number; size: number; updatedAt: number | null }
+    const q = (this.stmts.quarantinedCount.get(room) as { n: number }).n
+    if (m.records === 0 && q === 0) return null
+    return { name: room, size: m.size, records: m.records, updatedAt: m.updatedAt, quarantined: q }
+  }
+
+  list(): DocMeta[] {
+    return this.stmts.list.all() as DocMeta[]
+  }
+
+  delete(room: string): boolean {
+    return this.stmts.deleteRoom.run(room).changes > 0
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+/**
+ * Builds a document from records, applying them all at once when they merge cleanly and one by one otherwise, so
+ * that one bad record costs only itself.
+ */
+export function buildDoc(records: StoredRecord[]): { doc: Y.Doc; bad: (StoredRecord & { reason: string })[] } {
+  let doc = new Y.Doc({ gc: true })
+  try {
+    Y.applyUpdate(doc, records.length === 1 ? records[0].update : Y.mergeUpdates(records.map((r) => r.update)))
+    return { doc, bad: [] }
+  } catch {
+    doc.destroy()
+    doc = new Y.Doc({ gc: true })
+  }
+  const bad: (StoredRecord & { reason: string })[] = []
+  for (const r of records) {
+    try {
+      Y.decodeUpdate(r.update) // throws on malformed data before touching the document
+      Y.applyUpdate(doc, r.update)
+    } catch (err) {
+      bad.push({ ...r, reason: `does not apply: ${(err as Error).message}` })
+    }
+  }
+  return { doc, bad }
+}
+
+/** Update data that sits in the document without integrating (its dependencies are missing), or null. */
+export function pendingData(doc: Y.Doc): Uint8Array | null {
+  const { pendingStructs, pendingDs } = doc.store
+  if (!pendingStructs && !pendingDs) return null
+  const parts: Uint8Array[] = []
+  if (pendingStructs) parts.push(pendingStructs.update)
+  if (pendingDs) parts.push(pendingDs)
+  return parts.length === 1 ? parts[0] : Y.mergeUpdates(parts)
+}

@@ -1,0 +1,31 @@
+/** The messages between `SqliteStore` (main thread) and the storage worker. */
+import type { Durability } from '../store.ts'
+
+export interface WorkerConfig {
+  file: string
+  durability: Durability
+  /** Compact a room's log once it has more records than this... */
+  compactRecords: number
+  /** ...or more bytes than this. */
+  compactBytes: number
+  maxPageCount?: number
+}
+
+export type Request =
+  | { id: number; op: 'append'; room: string; update: Uint8Array }
+  | { id: number; op: 'load'; room: string }
+  | { id: number; op: 'compact'; room: string }
+  | { id: number; op: 'quarantine'; room: string; seq: number; reason: string }
+  | { id: number; op: 'quarantineData'; room: string; data: Uint8Array; reason: string }
+  | { id: number; op: 'meta'; room: string }
+  | { id: number; op: 'list' }
+  | { id: number; op: 'delete'; room: string }
+  | { id: number; op: 'setMaxPageCount'; pages: number }
+  | { id: number; op: 'close' }
+
+/** Distributes `Omit` over a union, so each request keeps its own fields. */
+export type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never
+
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { message: string; code?: string } }

@@ -1,0 +1,144 @@
+/**
+ * The storage worker: owns the SQLite connection so that commits and fsyncs never block the event loop that relays
+ * messages for every room.
+ *
+ * Group commit: requests that arrive while a commit is running queue up in the message port; the next flush runs
+ * every queued append, from every room, in one transaction with one fsync. Requests are executed strictly in the
+ * order they were posted, so an append posted before a compaction is inside that compaction's snapshot, and
+ * replies go back in the same order.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { SqliteLog, type AppendOp } from './db.ts'
+import type { Request, Reply, WorkerConfig } from './messages.ts'
+
+const config = workerData.config as WorkerConfig
+const port = parentPort!
+let log: SqliteLog
+try {
+  log = new SqliteLog(config.file, config.durability, { maxPageCount: config.maxPageCount })
+  port.postMessage({ ready: true })
+} catch (err) {
+  port.postMessage({ ready: false, error: (err as Error).message })
+  process.exit(1)
+}
+
+/** Per-room log size since the last compaction, to compact a room's log once it grows past the thresholds. */
+const logSize = new Map<string, { records: number; bytes: number }>()
+let queue: Request[] = []
+let scheduled = false
+
+port.on('message', (req: Request) => {
+  queue.push(req)
+  if (!scheduled) {
+    scheduled = true
+    setImmediate(flush)
+  }
+})
+
+function flush(): void {
+  scheduled = false
+  const batch = queue
+  queue = []
+  const replies: Reply[] = []
+  const grown = new Set<string>()
+  for (let i = 0; i < batch.length; ) {
+    if (batch[i].op === 'append') {
+      // Every consecutive append shares one transaction.
+      let j = i
+      const ops: AppendOp[] = []
+      while (j < batch.length && batch[j].op === 'append') {
+        const r = batch[j] as Extract<Request, { op: 'append' }>
+        ops.push({ room: r.room, update: r.update })
+        j++
+      }
+      try {
+        log.appendBatch(ops)
+        for (let k = i; k < j; k++) replies.push({ id: batch[k].id, ok: true, value: undefined })
+        for (const op of ops) {
+          const size = sizeOf(op.room)
+          size.records++
+          size.bytes += op.update.byteLength
+          grown.add(op.room)
+        }
+      } catch (err) {
+        for (let k = i; k < j; k++) replies.push(failure(batch[k].id, err))
+      }
+      i = j
+    } else {
+      replies.push(execute(batch[i]))
+      i++
+    }
+  }
+  port.postMessage(replies)
+  // Compaction runs after the replies are out, so it never delays the commits it follows.
+  for (const room of grown) {
+    const size = logSize.get(room)!
+    if (size.records > config.compactRecords || size.bytes > config.compactBytes) {
+      try {
+        const result = log.compact(room)
+        logSize.set(room, { records: 1, bytes: result.bytes })
+      } catch {
+        // The log stays as it was (the transaction rolled back); the next append retries.
+      }
+    }
+  }
+}
+
+function sizeOf(room: string): { records: number; bytes: number } {
+  let size = logSize.get(room)
+  if (!size) {
+    const meta = log.meta(room)
+    size = { records: meta?.records ?? 0, bytes: meta?.size ?? 0 }
+    logSize.set(room, size)
+  }
+  return size
+}
+
+function execute(req: Request): Reply {
+  try {
+    switch (req.op) {
+      case 'load': {
+        const loaded = log.load(req.room)
+        logSize.set(req.room, {
+          records: loaded.records.length,
+          bytes: loaded.records.reduce((n, r) => n + r.update.byteLength, 0),
+        })
+        return { id: req.id, ok: true, value: loaded }
+      }
+      case 'compact': {
+        const result = log.compact(req.room)
+        logSize.set(req.room, { records: result.before === 0 ? 0 : 1, bytes: result.bytes })
+        return { id: req.id, ok: true, value: result }
+      }
+      case 'quarantine':
+        log.quarantine(req.room, req.seq, req.reason)
+        logSize.delete(req.room)
+        return { id: req.id, ok: true, value: undefined }
+      case 'quarantineData':
+        log.quarantineData(req.room, req.data, req.reason)
+        return { id: req.id, ok: true, value: undefined }
+      case 'meta':
+        return { id: req.id, ok: true, value: log.meta(req.room) }
+      case 'list':
+        return { id: req.id, ok: true, value: log.list() }
+      case 'delete':
+        logSize.delete(req.room)
+        return { id: req.id, ok: true, value: log.delete(req.room) }
+      case 'setMaxPageCount':
+        log.db.pragma(`max_page_count = ${Math.floor(req.pages)}`)
+        return { id: req.id, ok: true, value: undefined }
+      case 'close':
+        log.close()
+        return { id: req.id, ok: true, value: undefined }
+      case 'append':
+        throw new Error('unreachable: appends are batched')
+    }
+  } catch (err) {
+    return failure(req.id, err)
+  }
+}
+
+function failure(id: number, err: unknown): Reply {
+  const e = err as Error & { code?: string }
+  return { id, ok: false, error: { message: e.message, code: e.code } }
+}
