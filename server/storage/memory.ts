@@ -5,7 +5,7 @@
 import * as Y from 'yjs'
 import type { CompactResult, DocMeta, DocStore, LoadedDoc, StoredRecord } from './store.ts'
 import { StorageError } from './store.ts'
-import { buildDoc, pendingData } from './sqlite/db.ts'
+import { buildDoc, pendingData } from './build-doc.ts'
 
 interface MemRoom {
   records: (StoredRecord & { at: number })[]

@@ -1,0 +1,106 @@
+/**
+ * The document API under `/api`:
+ * - `GET /api/docs`: every stored document with its size, last update and connected clients.
+ * - `GET /api/docs/:room`: one document with its storage health (records, quarantined records, storage error).
+ * - `GET /api/docs/:room/export?format=json|html|markdown|text|yjs`: a snapshot of the content.
+ *
+ * Exports of a loaded room come from its durable snapshot (everything relayed before the request began, and only
+ * stored data); exports of an unloaded room are built from storage without loading the room. An unknown room is a
+ * 404 and creates nothing.
+ */
+import { Hono } from 'hono'
+import { roomNameProblem } from '../../shared/room-name.ts'
+import { EXPORT_FORMATS, type DocDetail, type DocInfo, type ExportFormat } from '../../shared/types.ts'
+import { buildDoc } from '../storage/build-doc.ts'
+import type { DocMeta, DocStore } from '../storage/store.ts'
+import type { RoomRegistry } from '../room/registry.ts'
+import { exportSnapshot } from '../export/export.ts'
+import { HttpError } from './errors.ts'
+import * as Y from 'yjs'
+
+export interface ApiDeps {
+  store: DocStore
+  registry: RoomRegistry
+}
+
+export function checkRoomName(name: string): string {
+  const problem = roomNameProblem(name)
+  if (problem) throw new HttpError(400, problem)
+  return name
+}
+
+function info(meta: DocMeta, registry: RoomRegistry): DocInfo {
+  return {
+    name: meta.name,
+    size: meta.size,
+    updatedAt: meta.updatedAt === null ? null : new Date(meta.updatedAt).toISOString(),
+    clients: registry.peek(meta.name)?.peerCount ?? 0,
+  }
+}
+
+export function apiRoutes({ store, registry }: ApiDeps): Hono {
+  const api = new Hono()
+
+  api.get('/docs', async (c) => {
+    const docs = (await store.list()).map((m) => info(m, registry))
+    return c.json({ docs })
+  })
+
+  api.get('/docs/:room', async (c) => {
+    const name = checkRoomName(c.req.param('room'))
+    const meta = await store.meta(name)
+    if (!meta) throw new HttpError(404, `no document named "${name}": open /d/${name} in the editor to create it`)
+    const detail: DocDetail = {
+      ...info(meta, registry),
+      records: meta.records,
+      quarantined: meta.quarantined,
+      storageError: registry.storageErrors.get(name) ?? null,
+    }
+    return c.json(detail)
+  })
+
+  api.get('/docs/:room/export', async (c) => {
+    const name = checkRoomName(c.req.param('room'))
+    const format = (c.req.query('format') ?? 'json') as ExportFormat
+    if (!EXPORT_FORMATS.includes(format)) {
+      throw new HttpError(400, `unknown format "${format}": use one of ${EXPORT_FORMATS.join(', ')}`)
+    }
+    const snapshot = await snapshotOf(name, store, registry)
+    const out = exportSnapshot(snapshot, format, name)
+    c.header('Content-Type', out.contentType)
+    c.header('Content-Disposition', `inline; filename="${name}.${out.extension}"`)
+    c.header('Cache-Control', 'no-store')
+    return c.body(typeof out.body === 'string' ? out.body : new Uint8Array(out.body))
+  })
+
+  api.all('/docs/*', () => {
+    throw new HttpError(400, 'room name has characters other than letters, digits, "-", "_" and "."')
+  })
+  api.all('*', (c) => {
+    throw new HttpError(404, `no API route ${c.req.method} ${c.req.path}: see the README's HTTP API section`)
+  })
+  return api
+}
+
+/** A snapshot holding every update the server relayed before this call, and only stored data. */
+async function snapshotOf(name: string, store: DocStore, registry: RoomRegistry): Promise<Uint8Array> {
+  const room = registry.peek(name)
+  if (room?.live) {
+    try {
+      return await room.durableSnapshot()
+    } catch {
+      throw new HttpError(503, `document "${name}" is unavailable: its storage failed; see GET /api/docs/${name}`)
+    }
+  }
+  const meta = await store.meta(name)
+  if (!meta || meta.records === 0) {
+    throw new HttpError(404, `no document named "${name}": check the name with GET /api/docs`)
+  }
+  const { records } = await store.load(name)
+  const { doc } = buildDoc(records)
+  try {
+    return Y.encodeStateAsUpdate(doc)
+  } finally {
+    doc.destroy()
+  }
+}

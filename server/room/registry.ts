@@ -1,0 +1,232 @@
+/**
+ * The registry maps room names to rooms and owns their lifecycles.
+ *
+ * - Concurrent opens of one room share one load (one promise), so two clients never get two documents.
+ * - A room is loaded from storage completely before anyone can join it.
+ * - A room with no peers is unloaded after `idleMs`; unloading waits for its last write and compacts its log, and an
+ *   open that arrives meanwhile waits for the unload to finish, then loads the room again.
+ * - A room whose storage failed is dropped at once (its peers are already closed); the error is kept for the API.
+ */
+import type { DocStore } from '../storage/store.ts'
+import { buildDoc, pendingData } from '../storage/build-doc.ts'
+import { Room, type RoomOptions, DEFAULT_ROOM_OPTIONS } from './room.ts'
+import type { Peer } from './peer.ts'
+import type { Logger } from '../log.ts'
+
+export interface RegistryOptions {
+  /** How long a room with no connections stays in memory. */
+  idleMs: number
+  room?: RoomOptions
+}
+
+type Entry =
+  | { kind: 'loading'; promise: Promise<Room> }
+  | { kind: 'live'; room: Room; idleTimer: NodeJS.Timeout | null }
+  | { kind: 'closing'; done: Promise<void> }
+
+export class RoomRegistry {
+  private entries = new Map<string, Entry>()
+  /** The last storage error of each room, until it loads or writes successfully again. */
+  readonly storageErrors = new Map<string, string>()
+  private shuttingDown = false
+
+  constructor(
+    private store: DocStore,
+    private log: Logger,
+    private options: RegistryOptions,
+  ) {}
+
+  /** The live room called `name`, loading it if needed. Rejects if storage cannot load it. */
+  async open(name: string): Promise<Room> {
+    for (;;) {
+      if (this.shuttingDown) throw new Error('server is shutting down')
+      const entry = this.entries.get(name)
+      if (!entry) return this.load(name)
+      switch (entry.kind) {
+        case 'loading':
+          return entry.promise
+        case 'live':
+          this.clearIdle(entry)
+          return entry.room
+        case 'closing':
+          await entry.done
+          continue
+      }
+    }
+  }
+
+  /** The room if it is in memory now; never loads. */
+  peek(name: string): Room | undefined {
+    const entry = this.entries.get(name)
+    return entry?.kind === 'live' ? entry.room : undefined
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  /** Every live room. */
+  rooms(): Room[] {
+    const out: Room[] = []
+    for (const e of this.entries.values()) if (e.kind === 'live') out.push(e.room)
+    return out
+  }
+
+  private load(name: string): Promise<Room> {
+    const promise = this.loadRoom(name).then(
+      (room) => {
+        const entry: Entry = { kind: 'live', room, idleTimer: null }
+        this.entries.set(name, entry)
+        // Nobody may join after all (the opener went away): unload unless someone does.
+        this.scheduleIdle(entry)
+        return room
+      },
+      (err: Error) => {
+        this.entries.delete(name)
+        this.storageErrors.set(name, `cannot load: ${err.message}`)
+        this.log.error({ room: name, err: err.message }, 'room failed to load')
+        throw err
+      },
+    )
+    this.entries.set(name, { kind: 'loading', promise })
+    return promise
+  }
+
+  private async loadRoom(name: string): Promise<Room> {
+    const started = performance.now()
+    const loaded = await this.store.load(name)
+    const { doc, bad } = buildDoc(loaded.records)
+    for (const record of bad) {
+      await this.store.quarantine(name, record.seq, record.reason)
+      this.log.error({ room: name, seq: record.seq, reason: record.reason }, 'stored record quarantined')
+    }
+    if (loaded.quarantined > 0) {
+      this.log.error({ room: name, records: loaded.quarantined }, 'stored records failed their checksum and were quarantined')
+    }
+    const pending = pendingData(doc)
+    if (pending) {
+      await this.store.quarantineData(name, pending, 'does not integrate: references missing state')
+      doc.store.pendingStructs = null
+      doc.store.pendingDs = null
+      this.log.error({ room: name, bytes: pending.byteLength }, 'stored data that does not integrate was quarantined')
+    }
+    this.storageErrors.delete(name)
+    const room = new Room(name, doc, this.store, this.hooks, this.options.room ?? DEFAULT_ROOM_OPTIONS)
+    this.log.debug(
+      { room: name, records: loaded.records.length, ms: Math.round(performance.now() - started) },
+      'room loaded',
+    )
+    return room
+  }
+
+  private hooks = {
+    idle: (room: Room) => {
+      const entry = this.entries.get(room.name)
+      if (entry?.kind === 'live' && entry.room === room) this.scheduleIdle(entry)
+    },
+    busy: (room: Room) => {
+      const entry = this.entries.get(room.name)
+      if (entry?.kind === 'live' && entry.room === room) this.clearIdle(entry)
+    },
+    failed: (room: Room, error: Error) => {
+      const entry = this.entries.get(room.name)
+      if (entry?.kind === 'live' && entry.room === room) {
+        this.clearIdle(entry)
+        this.entries.delete(room.name)
+      }
+      this.storageErrors.set(room.name, error.message)
+      this.log.error({ room: room.name, err: error.message }, 'storage write failed; room closed its connections')
+    },
+    rejected: (room: Room, peer: Peer, code: number, reason: string) => {
+      this.log.warn({ room: room.name, peer: peer.id, code, reason }, 'connection closed for bad input')
+    },
+  }
+
+  private scheduleIdle(entry: Extract<Entry, { kind: 'live' }>): void {
+    this.clearIdle(entry)
+    if (entry.room.peerCount > 0 || this.shuttingDown) return
+    entry.idleTimer = setTimeout(() => void this.unload(entry.room), this.options.idleMs)
+    entry.idleTimer.unref()
+  }
+
+  private clearIdle(entry: Extract<Entry, { kind: 'live' }>): void {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer)
+    entry.idleTimer = null
+  }
+
+  /** Unloads a room: waits for its last write, compacts its log, then forgets it. */
+  private async unload(room: Room): Promise<void> {
+    const entry = this.entries.get(room.name)
+    if (entry?.kind !== 'live' || entry.room !== room || room.peerCount > 0) return
+    this.clearIdle(entry)
+    const done = (async () => {
+      await room.close()
+      if (!room.failure) {
+        try {
+          await this.store.compact(room.name)
+        } catch (err) {
+          // The log is intact (compaction is one transaction); it is compacted on a later unload.
+          this.log.warn({ room: room.name, err: (err as Error).message }, 'compaction on unload failed')
+        }
+      }
+    })()
+    this.entries.set(room.name, { kind: 'closing', done })
+    try {
+      await done
+    } finally {
+      if (this.entries.get(room.name)?.kind === 'closing') this.entries.delete(room.name)
+    }
+    this.log.debug({ room: room.name }, 'room unloaded')
+  }
+
+  /** Forgets a room's stored data and closes its peers (operator delete). */
+  async delete(name: string, closeCode: number, reason: string): Promise<boolean> {
+    let room: Room | undefined
+    for (;;) {
+      const entry = this.entries.get(name)
+      if (entry?.kind === 'loading') await entry.promise.catch(() => {})
+      else if (entry?.kind === 'closing') await entry.done
+      else {
+        room = entry?.room
+        break
+      }
+    }
+    if (room) {
+      room.closePeers(closeCode, reason)
+      await room.close()
+      this.entries.delete(name)
+    }
+    this.storageErrors.delete(name)
+    return this.store.delete(name)
+  }
+
+  /** Shutdown: close every peer with `code`, wait for every write, compact, and refuse new opens. */
+  async shutdown(code: number, reason: string): Promise<void> {
+    this.shuttingDown = true
+    const waits: Promise<unknown>[] = []
+    for (const [name, entry] of this.entries) {
+      switch (entry.kind) {
+        case 'loading':
+          waits.push(entry.promise.then((room) => this.closeForShutdown(room, code, reason), () => {}))
+          break
+        case 'live':
+          this.clearIdle(entry)
+          waits.push(this.closeForShutdown(entry.room, code, reason))
+          break
+        case 'closing':
+          waits.push(entry.done)
+          break
+      }
+      void name
+    }
+    await Promise.all(waits)
+    this.entries.clear()
+  }
+
+  private async closeForShutdown(room: Room, code: number, reason: string): Promise<void> {
+    room.closePeers(code, reason)
+    await room.close()
+    if (!room.failure) await this.store.compact(room.name).catch(() => {})
+  }
+}
+

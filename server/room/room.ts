@@ -1,0 +1,342 @@
+/**
+ * A room owns one document: its `Y.Doc`, its `Awareness`, its peers and its pending writes.
+ *
+ * Invariants:
+ * - **Write-ahead.** An update from a peer is applied to the document, appended to storage, and relayed to the
+ *   other peers only once the store has it. Relays leave in the order updates arrived, whatever order the store
+ *   answers in. A sync step 2 (and any snapshot) is encoded first and sent only once every write it contains is
+ *   durable, so nothing a client sees can be lost by a crash.
+ * - **Only integrated data is kept.** An update whose dependencies the room lacks would sit in the doc as pending
+ *   structs, be sent to every newcomer and stored forever. The room keeps only what integrated (the doc's `update`
+ *   event carries exactly that), clears the pending part, and asks the sender for a resync.
+ * - **Storage errors stop the room, loudly.** A failed write fails the room: every peer is closed with 1011 and the
+ *   registry drops it, so the in-memory doc holding the unstored update is never served. Nothing unstored was
+ *   relayed; the clients still hold their edits and re-send them when they reconnect to a reloaded room.
+ * - **Awareness belongs to the connection that introduced it.** A peer may set or remove only the awareness client
+ *   ids it introduced; entries for others are dropped silently (the stock client echoes everyone's state).
+ */
+import * as Y from 'yjs'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { CloseCode } from '../../shared/close-codes.ts'
+import type { DocStore } from '../storage/store.ts'
+import {
+  ProtocolError,
+  decodeAwarenessEntries,
+  decodeMessage,
+  encodeAwareness,
+  encodeAwarenessEntries,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+} from '../protocol/messages.ts'
+import { STORAGE_ORIGIN } from './origins.ts'
+import type { Peer } from './peer.ts'
+
+export interface RoomOptions {
+  /** Unintegrated updates a peer may send in a row before it is closed with 1008. */
+  maxUnintegrated: number
+  /** Whether awareness from read-only peers (their cursors) is shown to the others. */
+  readOnlyAwareness: boolean
+}
+
+export const DEFAULT_ROOM_OPTIONS: RoomOptions = { maxUnintegrated: 8, readOnlyAwareness: true }
+
+export interface RoomHooks {
+  /** The last peer left. */
+  idle(room: Room): void
+  /** A peer joined an idle room. */
+  busy(room: Room): void
+  /** Storage failed; the room has closed its peers and must be dropped. */
+  failed(room: Room, error: Error): void
+  /** A peer was closed for a protocol or policy violation. */
+  rejected?(room: Room, peer: Peer, code: number, reason: string): void
+}
+
+type RoomState = { kind: 'live' } | { kind: 'failed'; error: Error } | { kind: 'closed' }
+
+interface PeerState {
+  /** Awareness client ids this peer introduced: the only ones it may change or remove. */
+  awarenessIds: Set<number>
+  /** Consecutive updates from this peer that did not integrate. */
+  unintegrated: number
+}
+
+interface Relay {
+  frame: Uint8Array
+  origin: unknown
+  durable: boolean
+}
+
+export class Room {
+  readonly awareness: Awareness
+  private state: RoomState = { kind: 'live' }
+  private peers = new Map<Peer, PeerState>()
+  private awarenessOwner = new Map<number, Peer>()
+  /** Updates applied but not yet relayed, in arrival order. */
+  private outbox: Relay[] = []
+  /** Writes not yet answered by the store. Each settles (never rejects); failures fail the room. */
+  private inflight = new Set<Promise<void>>()
+
+  constructor(
+    readonly name: string,
+    readonly doc: Y.Doc,
+    private store: DocStore,
+    private hooks: RoomHooks,
+    private options: RoomOptions = DEFAULT_ROOM_OPTIONS,
+  ) {
+    this.awareness = new Awareness(doc)
+    // The server is not a participant: it has no cursor of its own.
+    this.awareness.setLocalState(null)
+    doc.on('update', this.onDocUpdate)
+    this.awareness.on('update', this.onAwarenessUpdate)
+  }
+
+  get peerCount(): number {
+    return this.peers.size
+  }
+
+  get live(): boolean {
+    return this.state.kind === 'live'
+  }
+
+  get failure(): Error | null {
+    return this.state.kind === 'failed' ? this.state.error : null
+  }
+
+  /** Updates applied but not yet durable. */
+  get pendingWrites(): number {
+    return this.inflight.size
+  }
+
+  join(peer: Peer): void {
+    if (this.state.kind !== 'live') {
+      peer.close(CloseCode.internalError, 'room is not available, try again')
+      return
+    }
+    this.peers.set(peer, { awarenessIds: new Set(), unintegrated: 0 })
+    if (this.peers.size === 1) this.hooks.busy(this)
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    if (this.awareness.getStates().size > 0) {
+      peer.send(encodeAwareness(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+    }
+  }
+
+  leave(peer: Peer): void {
+    const ps = this.peers.get(peer)
+    if (!ps) return
+    this.peers.delete(peer)
+    const ids = [...ps.awarenessIds]
+    for (const id of ids) this.awarenessOwner.delete(id)
+    // Remove the cursor now, not after the 30 s awareness timeout.
+    if (ids.length > 0 && this.state.kind === 'live') removeAwarenessStates(this.awareness, ids, 'disconnect')
+    if (this.peers.size === 0) this.hooks.idle(this)
+  }
+
+  /** Handles one binary message from `peer`. A bad message closes only that peer. */
+  receive(peer: Peer, data: Uint8Array): void {
+    const ps = this.peers.get(peer)
+    if (!ps || this.state.kind !== 'live') return
+    try {
+      const msg = decodeMessage(data)
+      switch (msg.type) {
+        case 'sync-step1':
+          this.answerStep1(peer, msg.stateVector)
+          break
+        case 'sync-step2':
+        case 'sync-update':
+          if (!peer.readOnly) this.applyFromPeer(peer, ps, msg.update)
+          break
+        case 'awareness':
+          if (!peer.readOnly || this.options.readOnlyAwareness) this.applyAwareness(peer, ps, msg.update)
+          break
+        case 'query-awareness':
+          peer.send(encodeAwareness(encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+          break
+        case 'auth':
+          // Only servers send auth messages; a client's is meaningless and harmless.
+          break
+      }
+    } catch (err) {
+      const code = err instanceof ProtocolError ? err.code : CloseCode.protocolError
+      this.reject(peer, code, (err as Error).message)
+    }
+  }
+
+  /** Closes `peer` for a violation and reports it. */
+  reject(peer: Peer, code: number, reason: string): void {
+    this.hooks.rejected?.(this, peer, code, reason)
+    peer.close(code, reason.slice(0, 120))
+    this.leave(peer)
+  }
+
+  private answerStep1(peer: Peer, stateVector: Uint8Array): void {
+    let update: Uint8Array
+    try {
+      update = Y.encodeStateAsUpdate(this.doc, stateVector)
+    } catch (err) {
+      throw new ProtocolError(`malformed state vector: ${(err as Error).message}`)
+    }
+    const frame = encodeSyncStep2(update)
+    if (this.inflight.size === 0) {
+      peer.send(frame)
+      return
+    }
+    // The answer may hold updates whose writes are still in flight: send it once those are durable. Only those:
+    // waiting for later writes too would starve a newcomer while others keep typing.
+    void Promise.all([...this.inflight]).then(() => {
+      if (this.state.kind === 'live' && this.peers.has(peer)) peer.send(frame)
+    })
+  }
+
+  private applyFromPeer(peer: Peer, ps: PeerState, update: Uint8Array): void {
+    try {
+      Y.applyUpdate(this.doc, update, peer)
+    } catch (err) {
+      this.clearPending()
+      throw new ProtocolError(`update does not decode: ${(err as Error).message}`)
+    }
+    if (this.clearPending()) {
+      ps.unintegrated++
+      if (ps.unintegrated > this.options.maxUnintegrated) {
+        throw new ProtocolError('too many updates that reference missing state', CloseCode.policyViolation)
+      }
+      // An honest client that lost track re-sends what we lack when it sees our state vector.
+      peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    } else {
+      ps.unintegrated = 0
+    }
+  }
+
+  /** Drops what did not integrate. Returns whether there was any. */
+  private clearPending(): boolean {
+    const store = this.doc.store
+    if (store.pendingStructs === null && store.pendingDs === null) return false
+    store.pendingStructs = null
+    store.pendingDs = null
+    return true
+  }
+
+  private applyAwareness(peer: Peer, ps: PeerState, update: Uint8Array): void {
+    const entries = decodeAwarenessEntries(update)
+    const accepted = entries.filter((e) => {
+      const owner = this.awarenessOwner.get(e.clientID)
+      if (owner !== undefined && owner !== peer) return false
+      if (e.state === 'null') return owner === peer
+      return true
+    })
+    if (accepted.length === 0) return
+    for (const e of accepted) {
+      try {
+        JSON.parse(e.state)
+      } catch {
+        throw new ProtocolError('malformed awareness state: not JSON')
+      }
+    }
+    applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), peer)
+    const metas = this.awareness.meta
+    for (const e of accepted) {
+      const present = this.awareness.getStates().has(e.clientID)
+      if (e.state !== 'null' && present && metas.get(e.clientID)?.clock === e.clock) {
+        this.awarenessOwner.set(e.clientID, peer)
+        ps.awarenessIds.add(e.clientID)
+      } else if (!present && this.awarenessOwner.get(e.clientID) === peer) {
+        this.awarenessOwner.delete(e.clientID)
+        ps.awarenessIds.delete(e.clientID)
+      }
+    }
+  }
+
+  private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === STORAGE_ORIGIN || this.state.kind !== 'live') return
+    const relay: Relay = { frame: encodeUpdate(update), origin, durable: false }
+    this.outbox.push(relay)
+    const write: Promise<void> = this.store.append(this.name, update).then(
+      () => {
+        this.inflight.delete(write)
+        relay.durable = true
+        this.drainOutbox()
+      },
+      (err: Error) => {
+        this.inflight.delete(write)
+        this.fail(err)
+      },
+    )
+    this.inflight.add(write)
+  }
+
+  private drainOutbox(): void {
+    while (this.outbox.length > 0 && this.outbox[0].durable) {
+      const { frame, origin } = this.outbox.shift()!
+      for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
+    }
+  }
+
+  private onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    for (const id of removed) {
+      const owner = this.awarenessOwner.get(id)
+      if (owner) {
+        this.awarenessOwner.delete(id)
+        this.peers.get(owner)?.awarenessIds.delete(id)
+      }
+    }
+    if (this.state.kind !== 'live') return
+    const changed = added.concat(updated, removed)
+    const frame = encodeAwareness(encodeAwarenessUpdate(this.awareness, changed))
+    for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
+  }
+
+  /** Resolves once every write issued so far has settled (stored, or failed the room). */
+  async whenDurable(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight])
+  }
+
+  /**
+   * The room's content as one Yjs update holding only durable data: encoded now, returned once every write it
+   * contains is stored. Throws if storage failed meanwhile.
+   */
+  async durableSnapshot(): Promise<Uint8Array> {
+    const snapshot = Y.encodeStateAsUpdate(this.doc)
+    const writes = [...this.inflight]
+    await Promise.all(writes)
+    if (this.state.kind === 'failed') throw this.state.error
+    return snapshot
+  }
+
+  /** Storage failed: close every peer with 1011 and hand the room to the registry to drop. */
+  private fail(error: Error): void {
+    if (this.state.kind !== 'live') return
+    this.state = { kind: 'failed', error }
+    this.outbox = []
+    const reason = 'storage failed; edits are not accepted until it recovers'
+    for (const peer of [...this.peers.keys()]) peer.close(CloseCode.internalError, reason)
+    this.peers.clear()
+    this.awarenessOwner.clear()
+    this.hooks.failed(this, error)
+    this.destroy()
+  }
+
+  /** Closes every peer with `code` (e.g. 1012 on shutdown); the room stays usable until `close()`. */
+  closePeers(code: number, reason: string): void {
+    for (const peer of [...this.peers.keys()]) {
+      peer.close(code, reason)
+      this.leave(peer)
+    }
+  }
+
+  /** Waits for every write, then releases the document. The room is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.whenDurable()
+    if (this.state.kind === 'live') this.state = { kind: 'closed' }
+    this.destroy()
+  }
+
+  private destroy(): void {
+    this.doc.off('update', this.onDocUpdate)
+    this.awareness.off('update', this.onAwarenessUpdate)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+}

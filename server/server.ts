@@ -1,0 +1,113 @@
+/**
+ * Composes the server: storage → rooms → HTTP and WebSocket routes → a listening socket. `startServer` is what
+ * `main.ts` runs and what integration tests start on port 0 with a temporary data directory.
+ */
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { createNodeWebSocket } from '@hono/node-ws'
+import { Hono } from 'hono'
+import type { WebSocket } from 'ws'
+import type { UpgradeWebSocket } from 'hono/ws'
+import { CloseCode } from '../shared/close-codes.ts'
+import type { Config } from './config.ts'
+import type { Logger } from './log.ts'
+import { RoomRegistry } from './room/registry.ts'
+import type { DocStore } from './storage/store.ts'
+import { SqliteStore } from './storage/sqlite/store.ts'
+import { apiRoutes, checkRoomName } from './http/api.ts'
+import { HttpError, errorHandler } from './http/errors.ts'
+import { collabHandler } from './transport/collab-route.ts'
+
+export const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url))
+
+export interface RunningServer {
+  port: number
+  url: string
+  store: DocStore
+  registry: RoomRegistry
+  /** Graceful stop: closes clients with 1012, flushes every room, closes storage. */
+  close(): Promise<void>
+}
+
+export interface ServerParts {
+  /** A store to use instead of opening SQLite under `config.dataDir` (benchmarks' no-storage baseline). */
+  store?: DocStore
+}
+
+export async function startServer(config: Config, log: Logger, parts: ServerParts = {}): Promise<RunningServer> {
+  const store =
+    parts.store ??
+    (await SqliteStore.open({
+      dir: config.dataDir,
+      durability: config.durability,
+      compactRecords: config.compactRecords,
+      compactBytes: config.compactBytes,
+    }))
+  const registry = new RoomRegistry(store, log, { idleMs: config.roomIdleMs })
+  let ready = false
+
+  const app = new Hono()
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app })
+  // `ws` accepts 100 MiB messages by default; see shared/limits.ts for why ours is smaller.
+  wss.options.maxPayload = config.maxMessageBytes
+
+  app.onError(errorHandler(log))
+  app.get('/healthz', (c) => (ready ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)))
+  app.route('/api', apiRoutes({ store, registry }))
+
+  app.get('/collab/:room', (c, next) => {
+    checkRoomName(c.req.param('room'))
+    return next()
+  })
+  app.get(
+    '/collab/:room',
+    collabHandler({ registry, log, upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<WebSocket> }),
+  )
+  app.all('/collab/*', () => {
+    throw new HttpError(400, 'room name has characters other than letters, digits, "-", "_" and "."')
+  })
+
+  if (existsSync(CLIENT_DIST)) {
+    const index = join(CLIENT_DIST, 'index.html')
+    app.get('/', serveStatic({ path: index }))
+    app.get('/d/:room', serveStatic({ path: index }))
+    app.use('/*', serveStatic({ root: CLIENT_DIST }))
+  } else {
+    app.get('/', (c) => c.text('The editor is not built: run `npm run build` (npm start does it for you).', 503))
+  }
+  app.notFound((c) => c.json({ error: `nothing at ${c.req.path}: the editor is at / and the API under /api` }, 404))
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    s.once('error', reject)
+  })
+  injectWebSocket(server)
+  const port = (server.address() as AddressInfo).port
+  ready = true
+  log.info({ port, host: config.host, dataDir: config.dataDir, durability: config.durability }, 'inkwell listening')
+
+  let closing: Promise<void> | null = null
+  const close = () =>
+    (closing ??= (async () => {
+      ready = false
+      // Stop accepting connections, then flush rooms: every client hears 1012 and reconnects after the restart.
+      server.close()
+      await registry.shutdown(CloseCode.serviceRestart, 'server restarting')
+      for (const ws of wss.clients) ws.terminate()
+      await store.close()
+      ;(server as import('node:http').Server).closeAllConnections()
+      log.info('inkwell stopped')
+    })())
+
+  return {
+    port,
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    store,
+    registry,
+    close,
+  }
+}

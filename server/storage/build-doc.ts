@@ -1,0 +1,41 @@
+/**
+ * Rebuilding a document from stored records, shared by every backend's compaction and by room loading.
+ * One bad record must cost only itself: a document is never served empty because one record is broken.
+ */
+import * as Y from 'yjs'
+import type { StoredRecord } from './store.ts'
+
+/**
+ * Builds a document from records, applying them all at once when they merge cleanly and one by one otherwise, so
+ * that one bad record costs only itself.
+ */
+export function buildDoc(records: StoredRecord[]): { doc: Y.Doc; bad: (StoredRecord & { reason: string })[] } {
+  let doc = new Y.Doc({ gc: true })
+  try {
+    Y.applyUpdate(doc, records.length === 1 ? records[0].update : Y.mergeUpdates(records.map((r) => r.update)))
+    return { doc, bad: [] }
+  } catch {
+    doc.destroy()
+    doc = new Y.Doc({ gc: true })
+  }
+  const bad: (StoredRecord & { reason: string })[] = []
+  for (const r of records) {
+    try {
+      Y.decodeUpdate(r.update) // throws on malformed data before touching the document
+      Y.applyUpdate(doc, r.update)
+    } catch (err) {
+      bad.push({ ...r, reason: `does not apply: ${(err as Error).message}` })
+    }
+  }
+  return { doc, bad }
+}
+
+/** Update data that sits in the document without integrating (its dependencies are missing), or null. */
+export function pendingData(doc: Y.Doc): Uint8Array | null {
+  const { pendingStructs, pendingDs } = doc.store
+  if (!pendingStructs && !pendingDs) return null
+  const parts: Uint8Array[] = []
+  if (pendingStructs) parts.push(pendingStructs.update)
+  if (pendingDs) parts.push(pendingDs)
+  return parts.length === 1 ? parts[0] : Y.mergeUpdates(parts)
+}
