@@ -29,6 +29,8 @@ export class RoomRegistry {
   /** The last storage error of each room, until it loads or writes successfully again. */
   readonly storageErrors = new Map<string, string>()
   private shuttingDown = false
+  /** During shutdown: rooms waiting for their last peer to finish closing. */
+  private drained = new Map<Room, () => void>()
 
   constructor(
     private store: DocStore,
@@ -121,6 +123,7 @@ export class RoomRegistry {
 
   private hooks = {
     idle: (room: Room) => {
+      this.drained.get(room)?.()
       const entry = this.entries.get(room.name)
       if (entry?.kind === 'live' && entry.room === room) this.scheduleIdle(entry)
     },
@@ -193,6 +196,7 @@ export class RoomRegistry {
     }
     if (room) {
       room.closePeers(closeCode, reason)
+      room.dropPeers()
       await room.close()
       this.entries.delete(name)
     }
@@ -200,33 +204,42 @@ export class RoomRegistry {
     return this.store.delete(name)
   }
 
-  /** Shutdown: close every peer with `code`, wait for every write, compact, and refuse new opens. */
-  async shutdown(code: number, reason: string): Promise<void> {
+  /**
+   * Shutdown: refuse new opens, ask every peer to close with `code`, keep handling their messages until their
+   * sockets have closed (at most `drainMs`), then wait for every write and compact.
+   */
+  async shutdown(code: number, reason: string, drainMs = 3000): Promise<void> {
     this.shuttingDown = true
+    for (const entry of this.entries.values()) if (entry.kind === 'loading') await entry.promise.catch(() => {})
     const waits: Promise<unknown>[] = []
-    for (const [name, entry] of this.entries) {
+    for (const entry of this.entries.values()) {
       switch (entry.kind) {
         case 'loading':
-          waits.push(entry.promise.then((room) => this.closeForShutdown(room, code, reason), () => {}))
           break
         case 'live':
           this.clearIdle(entry)
-          waits.push(this.closeForShutdown(entry.room, code, reason))
+          waits.push(this.closeForShutdown(entry.room, code, reason, drainMs))
           break
         case 'closing':
           waits.push(entry.done)
           break
       }
-      void name
     }
     await Promise.all(waits)
     this.entries.clear()
   }
 
-  private async closeForShutdown(room: Room, code: number, reason: string): Promise<void> {
-    room.closePeers(code, reason)
+  private async closeForShutdown(room: Room, code: number, reason: string, drainMs: number): Promise<void> {
+    if (room.peerCount > 0) {
+      const drained = new Promise<void>((resolve) => this.drained.set(room, resolve))
+      room.closePeers(code, reason)
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, drainMs)))])
+      clearTimeout(timer)
+      this.drained.delete(room)
+      room.dropPeers()
+    }
     await room.close()
     if (!room.failure) await this.store.compact(room.name).catch(() => {})
   }
 }
-

@@ -318,12 +318,17 @@ export class Room {
     this.destroy()
   }
 
-  /** Closes every peer with `code` (e.g. 1012 on shutdown); the room stays usable until `close()`. */
+  /**
+   * Asks every peer to close with `code` (1012 on shutdown) without dropping them yet: their messages are still
+   * handled until each socket has closed, so frames a client sent before it saw the close are not lost.
+   */
   closePeers(code: number, reason: string): void {
-    for (const peer of [...this.peers.keys()]) {
-      peer.close(code, reason)
-      this.leave(peer)
-    }
+    for (const peer of this.peers.keys()) peer.close(code, reason)
+  }
+
+  /** Drops every peer at once (after `closePeers`, for those that never finished closing). */
+  dropPeers(): void {
+    for (const peer of [...this.peers.keys()]) this.leave(peer)
   }
 
   /** Waits for every write, then releases the document. The room is unusable afterwards. */

@@ -41,7 +41,7 @@ export function collabHandler({ registry, log, upgradeWebSocket }: CollabDeps) {
         peer = new WsPeer(id, ws.raw!, false)
         registry.open(name).then(
           (r) => {
-            if (peer.closed) return
+            if (peer.gone) return
             room = r
             r.join(peer)
             for (const msg of queue) r.receive(peer, msg)
@@ -54,7 +54,7 @@ export function collabHandler({ registry, log, upgradeWebSocket }: CollabDeps) {
         )
       },
       onMessage(evt) {
-        if (peer.closed) return
+        if (peer.gone) return
         if (typeof evt.data === 'string') {
           log.warn({ room: name, conn: id }, 'text frame refused')
           peer.close(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
@@ -69,7 +69,7 @@ export function collabHandler({ registry, log, upgradeWebSocket }: CollabDeps) {
       },
       onClose(evt) {
         if (peer) {
-          peer.closed = true
+          peer.gone = true
           room?.leave(peer)
         }
         log.info(

@@ -5,7 +5,8 @@ import type { Peer } from '../room/peer.ts'
 export class WsPeer implements Peer {
   bytesIn = 0
   bytesOut = 0
-  closed = false
+  /** The socket has closed (not merely been asked to). */
+  gone = false
 
   constructor(
     readonly id: string,
@@ -20,7 +21,6 @@ export class WsPeer implements Peer {
   }
 
   close(code: number, reason: string): void {
-    this.closed = true
     if (this.ws.readyState <= 1) this.ws.close(code, reason)
   }
 }
