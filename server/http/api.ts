@@ -38,6 +38,10 @@ function info(meta: DocMeta, registry: RoomRegistry): DocInfo {
   }
 }
 
+function emptyMeta(name: string): DocMeta {
+  return { name, size: 0, records: 0, updatedAt: null, quarantined: 0 }
+}
+
 export function apiRoutes({ store, registry }: ApiDeps): Hono {
   const api = new Hono()
 
@@ -48,13 +52,15 @@ export function apiRoutes({ store, registry }: ApiDeps): Hono {
 
   api.get('/docs/:room', async (c) => {
     const name = checkRoomName(c.req.param('room'))
-    const meta = await store.meta(name)
+    const storageError = registry.storageErrors.get(name) ?? null
+    // A room whose first write failed has nothing stored, but its error must still be visible.
+    const meta = (await store.meta(name)) ?? (storageError ? emptyMeta(name) : null)
     if (!meta) throw new HttpError(404, `no document named "${name}": open /d/${name} in the editor to create it`)
     const detail: DocDetail = {
       ...info(meta, registry),
       records: meta.records,
       quarantined: meta.quarantined,
-      storageError: registry.storageErrors.get(name) ?? null,
+      storageError,
     }
     return c.json(detail)
   })
