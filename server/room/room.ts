@@ -273,7 +273,7 @@ export class Room {
 
   private onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
+    _origin: unknown,
   ): void => {
     for (const id of removed) {
       const owner = this.awarenessOwner.get(id)
@@ -285,7 +285,9 @@ export class Room {
     if (this.state.kind !== 'live') return
     const changed = added.concat(updated, removed)
     const frame = encodeAwareness(encodeAwarenessUpdate(this.awareness, changed))
-    for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
+    // Sent to the sender too: a provider that hears nothing for 30 s reconnects, and a lone client's only traffic
+    // is its own awareness renewal every 15 s.
+    for (const peer of this.peers.keys()) peer.send(frame)
   }
 
   /** Resolves once every write issued so far has settled (stored, or failed the room). */

@@ -58,6 +58,15 @@ describe('collaboration with the stock y-websocket client', () => {
     await waitFor(() => !b.provider.awareness.getStates().has(aId), "Ada's state is gone for Bob", 3000)
   })
 
+  it('a lone client hears its awareness renewals back, so its 30 s silence timeout never fires', async () => {
+    const a = client('lonely', 'Solo')
+    await a.synced
+    const before = a.provider.wsLastMessageReceived
+    // What the provider does every 15 s: renew its own state. Nobody else is in the room.
+    a.provider.awareness.setLocalStateField('user', { name: 'Solo', color: '#000000' })
+    await waitFor(() => a.provider.wsLastMessageReceived > before, 'the server echoed the renewal')
+  })
+
   it('content survives a restart on the same data directory', async () => {
     const a = client('durable')
     await a.synced
