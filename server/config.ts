@@ -10,6 +10,8 @@ export interface Config {
   port: number
   host: string
   dataDir: string
+  /** `sqlite` (the default, durable) or `memory` (nothing survives a restart: benchmarks' no-storage baseline). */
+  storage: 'sqlite' | 'memory'
   durability: Durability
   logLevel: string
   /** Milliseconds a room with no connections stays loaded. */
@@ -70,6 +72,7 @@ export function loadConfig(env: Source, argv: string[] = []): Config {
     port: int(src, 'PORT', 1234, 0, 65535),
     host,
     dataDir: resolve(src.DATA_DIR || './data'),
+    storage: oneOf(src, 'STORAGE', 'sqlite', ['sqlite', 'memory'] as const),
     durability: oneOf<Durability>(src, 'DURABILITY', 'fsync', ['fsync', 'os']),
     logLevel: oneOf(src, 'LOG_LEVEL', 'info', LOG_LEVELS),
     roomIdleMs: int(src, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),

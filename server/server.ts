@@ -18,6 +18,7 @@ import type { Logger } from './log.ts'
 import { RoomRegistry } from './room/registry.ts'
 import type { DocStore } from './storage/store.ts'
 import { SqliteStore } from './storage/sqlite/store.ts'
+import { MemoryStore } from './storage/memory.ts'
 import { apiRoutes, checkRoomName } from './http/api.ts'
 import { HttpError, errorHandler } from './http/errors.ts'
 import { collabHandler } from './transport/collab-route.ts'
@@ -41,12 +42,14 @@ export interface ServerParts {
 export async function startServer(config: Config, log: Logger, parts: ServerParts = {}): Promise<RunningServer> {
   const store =
     parts.store ??
-    (await SqliteStore.open({
-      dir: config.dataDir,
-      durability: config.durability,
-      compactRecords: config.compactRecords,
-      compactBytes: config.compactBytes,
-    }))
+    (config.storage === 'memory'
+      ? new MemoryStore()
+      : await SqliteStore.open({
+          dir: config.dataDir,
+          durability: config.durability,
+          compactRecords: config.compactRecords,
+          compactBytes: config.compactBytes,
+        }))
   const registry = new RoomRegistry(store, log, { idleMs: config.roomIdleMs })
   let ready = false
 
@@ -88,7 +91,11 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   injectWebSocket(server)
   const port = (server.address() as AddressInfo).port
   ready = true
-  log.info({ port, host: config.host, dataDir: config.dataDir, durability: config.durability }, 'inkwell listening')
+  log.info(
+    { port, host: config.host, dataDir: config.dataDir, storage: config.storage, durability: config.durability },
+    'inkwell listening',
+  )
+  if (config.storage === 'memory') log.warn('STORAGE=memory: nothing is written to disk and nothing survives a restart')
 
   let closing: Promise<void> | null = null
   const close = () =>
