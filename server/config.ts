@@ -23,6 +23,46 @@ export interface Config {
   maxMessageBytes: number
   /** Milliseconds SIGTERM waits for rooms to flush before exiting anyway. */
   shutdownTimeoutMs: number
+  limits: Limits
+  /** Set: tokens are required on every WebSocket and API route. Unset: open, for local use. */
+  authSecret: string | null
+  /** Browser origins allowed to open WebSockets (`scheme://host[:port]`), or null for any. */
+  allowedOrigins: string[] | null
+  /** Whether read-only connections' cursors are shown to others. */
+  readOnlyAwareness: boolean
+}
+
+/**
+ * Per-connection and per-process bounds. Each one caps a buffer or a cost that one client could otherwise grow
+ * without end; crossing one closes only that connection (1008, or 1009 for sizes). Defaults sit far above what an
+ * honest editor does (see the README's limits table for the reasoning).
+ */
+export interface Limits {
+  /** Messages per second a connection may send on average (token bucket)... */
+  messagesPerSecond: number
+  /** ...and in a burst (a reconnect sends a handful at once; a fast typist ~20/s). */
+  messageBurst: number
+  /** Server time (ms of handling) a connection may use per second on average, and in a burst: bounds costly updates. */
+  cpuMsPerSecond: number
+  cpuBurstMs: number
+  /** Awareness client ids one connection may introduce (an honest provider introduces one). */
+  awarenessIdsPerConnection: number
+  /** Bytes of one awareness state (a cursor with a name and colour is ~200). */
+  awarenessStateBytes: number
+  /** Updates in a row that reference missing state before the connection is closed. */
+  unintegratedInARow: number
+  /** Bytes of updates referencing missing state one connection may send in its lifetime. */
+  unintegratedBytes: number
+  /** Rooms held in memory at once; opening one more is refused. */
+  roomsInMemory: number
+  /** Open WebSocket connections at once. */
+  connections: number
+  /** Bytes queued to a connection that does not read (a slow consumer) before it is closed. */
+  sendBufferBytes: number
+  /** Milliseconds a client may take to send its HTTP request headers, upgrade included. */
+  handshakeTimeoutMs: number
+  /** Largest HTTP request body (imports). */
+  bodyBytes: number
 }
 
 export class ConfigError extends Error {
@@ -80,5 +120,63 @@ export function loadConfig(env: Source, argv: string[] = []): Config {
     compactBytes: int(src, 'COMPACT_BYTES', 1024 * 1024, 1024, 1024 ** 3),
     maxMessageBytes: int(src, 'MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 ** 3),
     shutdownTimeoutMs: int(src, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    limits: {
+      messagesPerSecond: int(src, 'MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
+      messageBurst: int(src, 'MAX_MESSAGE_BURST', 1000, 1, 10_000_000),
+      cpuMsPerSecond: int(src, 'MAX_CPU_MS_PER_SECOND', 250, 1, 1000),
+      cpuBurstMs: int(src, 'MAX_CPU_BURST_MS', 3000, 1, 600_000),
+      awarenessIdsPerConnection: int(src, 'MAX_AWARENESS_IDS', 4, 1, 1000),
+      awarenessStateBytes: int(src, 'MAX_AWARENESS_STATE_BYTES', 16 * 1024, 64, 16 * 1024 * 1024),
+      unintegratedInARow: int(src, 'MAX_UNINTEGRATED_IN_A_ROW', 8, 0, 1_000_000),
+      unintegratedBytes: int(src, 'MAX_UNINTEGRATED_BYTES', 1024 * 1024, 0, 1024 ** 3),
+      roomsInMemory: int(src, 'MAX_ROOMS', 10_000, 1, 10_000_000),
+      connections: int(src, 'MAX_CONNECTIONS', 10_000, 1, 10_000_000),
+      sendBufferBytes: int(src, 'MAX_SEND_BUFFER_BYTES', 64 * 1024 * 1024, 1024, 1024 ** 3),
+      handshakeTimeoutMs: int(src, 'HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),
+      bodyBytes: int(src, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 ** 3),
+    },
+    authSecret: secret(src),
+    allowedOrigins: origins(src),
+    readOnlyAwareness: bool(src, 'READ_ONLY_AWARENESS', true),
   }
+}
+
+function bool(src: Source, key: string, def: boolean): boolean {
+  const raw = src[key]
+  if (raw === undefined || raw === '') return def
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(`${key}=${JSON.stringify(raw)} is not valid: expected true or false`)
+}
+
+/** HS256 keys shorter than 32 bytes are guessable offline from one token. */
+function secret(src: Source): string | null {
+  const raw = src.AUTH_SECRET
+  if (raw === undefined || raw === '') return null
+  if (raw.length < 32) {
+    throw new ConfigError(
+      `AUTH_SECRET is ${raw.length} characters long: use at least 32 random characters, e.g. \`openssl rand -hex 32\``,
+    )
+  }
+  return raw
+}
+
+function origins(src: Source): string[] | null {
+  const raw = src.ALLOWED_ORIGINS
+  if (raw === undefined || raw.trim() === '') return null
+  return raw.split(',').map((o) => {
+    const origin = o.trim()
+    let url: URL
+    try {
+      url = new URL(origin)
+    } catch {
+      throw new ConfigError(`ALLOWED_ORIGINS has ${JSON.stringify(origin)}: expected origins like https://docs.example.com`)
+    }
+    if (url.origin !== origin.replace(/\/$/, '').toLowerCase() || !/^https?:$/.test(url.protocol)) {
+      throw new ConfigError(
+        `ALLOWED_ORIGINS has ${JSON.stringify(origin)}: write just scheme://host[:port], e.g. ${url.origin}`,
+      )
+    }
+    return url.origin
+  })
 }

@@ -21,7 +21,10 @@ import { SqliteStore } from './storage/sqlite/store.ts'
 import { MemoryStore } from './storage/memory.ts'
 import { apiRoutes, checkRoomName } from './http/api.ts'
 import { HttpError, errorHandler } from './http/errors.ts'
-import { collabHandler } from './transport/collab-route.ts'
+import { collabHandler, type ConnectionEvents } from './transport/collab-route.ts'
+import { AUTH_SUBPROTOCOL } from './auth/tokens.ts'
+import { apiAuth } from './http/auth.ts'
+import { bodyLimit } from 'hono/body-limit'
 
 export const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url))
 
@@ -35,8 +38,10 @@ export interface RunningServer {
 }
 
 export interface ServerParts {
-  /** A store to use instead of opening SQLite under `config.dataDir` (benchmarks' no-storage baseline). */
+  /** A store to use instead of the one `config.storage` names (fault-injection tests wrap a real one). */
   store?: DocStore
+  /** Connection events, for metrics. */
+  events?: ConnectionEvents
 }
 
 export async function startServer(config: Config, log: Logger, parts: ServerParts = {}): Promise<RunningServer> {
@@ -50,17 +55,42 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
           compactRecords: config.compactRecords,
           compactBytes: config.compactBytes,
         }))
-  const registry = new RoomRegistry(store, log, { idleMs: config.roomIdleMs })
+  const { limits } = config
+  const registry = new RoomRegistry(store, log, {
+    idleMs: config.roomIdleMs,
+    maxRooms: limits.roomsInMemory,
+    room: {
+      maxUnintegrated: limits.unintegratedInARow,
+      maxUnintegratedBytes: limits.unintegratedBytes,
+      maxAwarenessIds: limits.awarenessIdsPerConnection,
+      maxAwarenessStateBytes: limits.awarenessStateBytes,
+      readOnlyAwareness: config.readOnlyAwareness,
+    },
+  })
+  const connections = { count: 0 }
   let ready = false
 
   const app = new Hono()
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app })
   // `ws` accepts 100 MiB messages by default; see shared/limits.ts for why ours is smaller.
   wss.options.maxPayload = config.maxMessageBytes
+  // Browsers never fragment their messages; a flood of tiny fragments only costs memory (ws 8.21 advisory).
+  wss.options.maxFragments = 1024
+  wss.options.maxBufferedChunks = 16 * 1024
+  // Compression stays off: a deflated frame can inflate far past its size on the wire (decompression bombs).
+  wss.options.perMessageDeflate = false
+  // A client that passes its token as y-websocket `protocols: ['inkwell-auth', token]` must get a protocol back,
+  // or browsers drop the connection; the token itself is never echoed.
+  wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(AUTH_SUBPROTOCOL) ? AUTH_SUBPROTOCOL : false)
 
   app.onError(errorHandler(log))
   app.get('/healthz', (c) => (ready ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)))
-  app.route('/api', apiRoutes({ store, registry }))
+  app.use('/api/*', bodyLimit({
+    maxSize: limits.bodyBytes,
+    onError: (c) => c.json({ error: `request body is larger than ${limits.bodyBytes} bytes: raise MAX_BODY_BYTES or send less` }, 413),
+  }))
+  app.use('/api/*', apiAuth(config.authSecret))
+  app.route('/api', apiRoutes({ store, registry, authSecret: config.authSecret }))
 
   app.get('/collab/:room', (c, next) => {
     checkRoomName(c.req.param('room'))
@@ -68,7 +98,16 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   })
   app.get(
     '/collab/:room',
-    collabHandler({ registry, log, upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<WebSocket> }),
+    collabHandler({
+      registry,
+      log,
+      upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<WebSocket>,
+      limits,
+      authSecret: config.authSecret,
+      allowedOrigins: config.allowedOrigins,
+      connections,
+      events: parts.events,
+    }),
   )
   app.all('/collab/*', () => {
     throw new HttpError(400, 'room name has characters other than letters, digits, "-", "_" and "."')
@@ -89,6 +128,10 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
     s.once('error', reject)
   })
   injectWebSocket(server)
+  // Handshakes that never finish (slowloris): headers, upgrade included, must arrive within the limit.
+  const http = server as import('node:http').Server
+  http.headersTimeout = limits.handshakeTimeoutMs
+  http.requestTimeout = Math.max(limits.handshakeTimeoutMs, 30_000)
   const port = (server.address() as AddressInfo).port
   ready = true
   log.info(

@@ -16,11 +16,15 @@ import type { DocMeta, DocStore } from '../storage/store.ts'
 import type { RoomRegistry } from '../room/registry.ts'
 import { exportSnapshot } from '../export/export.ts'
 import { HttpError } from './errors.ts'
+import { canSee, requireAdmin, requireRoom } from './auth.ts'
+import { issueToken, parseTtl } from '../auth/tokens.ts'
 import * as Y from 'yjs'
 
 export interface ApiDeps {
   store: DocStore
   registry: RoomRegistry
+  /** Set when auth is on: needed to issue tokens. */
+  authSecret: string | null
 }
 
 export function checkRoomName(name: string): string {
@@ -42,16 +46,43 @@ function emptyMeta(name: string): DocMeta {
   return { name, size: 0, records: 0, updatedAt: null, quarantined: 0 }
 }
 
-export function apiRoutes({ store, registry }: ApiDeps): Hono {
+export function apiRoutes({ store, registry, authSecret }: ApiDeps): Hono {
   const api = new Hono()
 
   api.get('/docs', async (c) => {
-    const docs = (await store.list()).map((m) => info(m, registry))
+    // A token scoped to a room or prefix lists only what it may open.
+    const docs = (await store.list()).filter((m) => canSee(c, m.name)).map((m) => info(m, registry))
     return c.json({ docs })
+  })
+
+  api.post('/tokens', async (c) => {
+    requireAdmin(c)
+    if (authSecret === null) throw new HttpError(400, 'auth is off: set AUTH_SECRET to issue tokens')
+    const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null
+    if (!body || typeof body !== 'object') throw new HttpError(400, 'send a JSON body like {"room":"notes","mode":"write","ttl":"1h"}')
+    const { room, prefix, mode = 'write', ttl = '1h', name } = body
+    if (room === undefined && prefix === undefined) throw new HttpError(400, 'say which documents: "room" or "prefix"')
+    if (room !== undefined) checkRoomName(String(room))
+    if (mode !== 'read' && mode !== 'write') throw new HttpError(400, '"mode" must be "read" or "write"')
+    let ttlSeconds: number
+    try {
+      ttlSeconds = parseTtl(String(ttl))
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message)
+    }
+    const token = await issueToken(authSecret, {
+      room: room === undefined ? undefined : String(room),
+      prefix: prefix === undefined ? undefined : String(prefix),
+      mode,
+      ttlSeconds,
+      name: name === undefined ? undefined : String(name).slice(0, 100),
+    })
+    return c.json({ token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() }, 201)
   })
 
   api.get('/docs/:room', async (c) => {
     const name = checkRoomName(c.req.param('room'))
+    requireRoom(c, name)
     const storageError = registry.storageErrors.get(name) ?? null
     // A room whose first write failed has nothing stored, but its error must still be visible.
     const meta = (await store.meta(name)) ?? (storageError ? emptyMeta(name) : null)
@@ -67,6 +98,7 @@ export function apiRoutes({ store, registry }: ApiDeps): Hono {
 
   api.get('/docs/:room/export', async (c) => {
     const name = checkRoomName(c.req.param('room'))
+    requireRoom(c, name)
     const format = (c.req.query('format') ?? 'json') as ExportFormat
     if (!EXPORT_FORMATS.includes(format)) {
       throw new HttpError(400, `unknown format "${format}": use one of ${EXPORT_FORMATS.join(', ')}`)

@@ -16,7 +16,14 @@ import type { Logger } from '../log.ts'
 export interface RegistryOptions {
   /** How long a room with no connections stays in memory. */
   idleMs: number
+  /** Rooms in memory at once (loaded, loading or unloading); opening one more is refused. */
+  maxRooms?: number
   room?: RoomOptions
+}
+
+/** Opening a room was refused because `maxRooms` are in memory. */
+export class RoomLimitError extends Error {
+  readonly code = 'ROOM_LIMIT'
 }
 
 type Entry =
@@ -43,7 +50,12 @@ export class RoomRegistry {
     for (;;) {
       if (this.shuttingDown) throw new Error('server is shutting down')
       const entry = this.entries.get(name)
-      if (!entry) return this.load(name)
+      if (!entry) {
+        if (this.entries.size >= (this.options.maxRooms ?? Infinity)) {
+          throw new RoomLimitError(`${this.entries.size} documents are open, the limit (MAX_ROOMS)`)
+        }
+        return this.load(name)
+      }
       switch (entry.kind) {
         case 'loading':
           return entry.promise

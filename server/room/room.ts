@@ -35,11 +35,23 @@ import type { Peer } from './peer.ts'
 export interface RoomOptions {
   /** Unintegrated updates a peer may send in a row before it is closed with 1008. */
   maxUnintegrated: number
+  /** Bytes of unintegrated updates a peer may send in its lifetime before it is closed with 1008. */
+  maxUnintegratedBytes: number
+  /** Awareness client ids one peer may introduce. */
+  maxAwarenessIds: number
+  /** Bytes of one awareness state (JSON text). */
+  maxAwarenessStateBytes: number
   /** Whether awareness from read-only peers (their cursors) is shown to the others. */
   readOnlyAwareness: boolean
 }
 
-export const DEFAULT_ROOM_OPTIONS: RoomOptions = { maxUnintegrated: 8, readOnlyAwareness: true }
+export const DEFAULT_ROOM_OPTIONS: RoomOptions = {
+  maxUnintegrated: 8,
+  maxUnintegratedBytes: 1024 * 1024,
+  maxAwarenessIds: 4,
+  maxAwarenessStateBytes: 16 * 1024,
+  readOnlyAwareness: true,
+}
 
 export interface RoomHooks {
   /** The last peer left. */
@@ -59,6 +71,8 @@ interface PeerState {
   awarenessIds: Set<number>
   /** Consecutive updates from this peer that did not integrate. */
   unintegrated: number
+  /** Bytes of updates from this peer that did not integrate, over its lifetime. */
+  unintegratedBytes: number
 }
 
 interface Relay {
@@ -113,7 +127,7 @@ export class Room {
       peer.close(CloseCode.internalError, 'room is not available, try again')
       return
     }
-    this.peers.set(peer, { awarenessIds: new Set(), unintegrated: 0 })
+    this.peers.set(peer, { awarenessIds: new Set(), unintegrated: 0, unintegratedBytes: 0 })
     if (this.peers.size === 1) this.hooks.busy(this)
     peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
     if (this.awareness.getStates().size > 0) {
@@ -189,22 +203,52 @@ export class Room {
   }
 
   private applyFromPeer(peer: Peer, ps: PeerState, update: Uint8Array): void {
+    if (this.startsPastOurState(update)) {
+      // It cannot integrate: do not let it near the document (pending structs merge in quadratic time).
+      this.unintegrated(peer, ps, update)
+      return
+    }
     try {
       Y.applyUpdate(this.doc, update, peer)
     } catch (err) {
       this.clearPending()
+      throw new ProtocolError(`update does not apply: ${(err as Error).message}`)
+    }
+    if (this.clearPending()) this.unintegrated(peer, ps, update)
+    else ps.unintegrated = 0
+  }
+
+  /**
+   * Decodes the whole update (structs and delete set) before the document sees any of it: Yjs integrates structs
+   * before it reads the delete set, so a frame cut inside its delete set would otherwise store half of itself.
+   * Returns whether some client's structs start past the clock we have for that client: such an update has a gap
+   * and would sit as pending structs.
+   */
+  private startsPastOurState(update: Uint8Array): boolean {
+    let structs: ReturnType<typeof Y.decodeUpdate>['structs']
+    try {
+      structs = Y.decodeUpdate(update).structs
+    } catch (err) {
       throw new ProtocolError(`update does not decode: ${(err as Error).message}`)
     }
-    if (this.clearPending()) {
-      ps.unintegrated++
-      if (ps.unintegrated > this.options.maxUnintegrated) {
-        throw new ProtocolError('too many updates that reference missing state', CloseCode.policyViolation)
-      }
-      // An honest client that lost track re-sends what we lack when it sees our state vector.
-      peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    } else {
-      ps.unintegrated = 0
+    let client = -1
+    for (const s of structs) {
+      // Structs come grouped by client, lowest clock first.
+      if (s.id.client === client) continue
+      client = s.id.client
+      if (s.id.clock > Y.getState(this.doc.store, client)) return true
     }
+    return false
+  }
+
+  private unintegrated(peer: Peer, ps: PeerState, update: Uint8Array): void {
+    ps.unintegrated++
+    ps.unintegratedBytes += update.byteLength
+    if (ps.unintegrated > this.options.maxUnintegrated || ps.unintegratedBytes > this.options.maxUnintegratedBytes) {
+      throw new ProtocolError('too many updates that reference missing state', CloseCode.policyViolation)
+    }
+    // An honest client that lost track re-sends what we lack when it sees our state vector.
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
   }
 
   /** Drops what did not integrate. Returns whether there was any. */
@@ -225,12 +269,26 @@ export class Room {
       return true
     })
     if (accepted.length === 0) return
+    let introduced = 0
     for (const e of accepted) {
+      if (e.state.length > this.options.maxAwarenessStateBytes) {
+        throw new ProtocolError(
+          `awareness state larger than ${this.options.maxAwarenessStateBytes} bytes`,
+          CloseCode.messageTooBig,
+        )
+      }
       try {
         JSON.parse(e.state)
       } catch {
         throw new ProtocolError('malformed awareness state: not JSON')
       }
+      if (e.state !== 'null' && !ps.awarenessIds.has(e.clientID)) introduced++
+    }
+    if (ps.awarenessIds.size + introduced > this.options.maxAwarenessIds) {
+      throw new ProtocolError(
+        `more than ${this.options.maxAwarenessIds} awareness client ids on one connection`,
+        CloseCode.policyViolation,
+      )
     }
     applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(accepted), peer)
     const metas = this.awareness.meta

@@ -1,16 +1,24 @@
 /**
  * `GET /collab/:room`: the WebSocket endpoint, where a socket becomes a room peer.
  *
- * The room loads after the upgrade; messages that arrive meanwhile (the stock client sends step 1 and its awareness
- * at once) wait in a bounded queue and are handled in order once the peer has joined. Text frames are refused with
- * 1003: the protocol is binary.
+ * Before the upgrade: the room name is checked (400). After it: origin and token are checked first, and a refusal
+ * is a close with a 44xx code and a reason (a browser sees nothing of an HTTP refusal but close 1006, and the stock
+ * client stops retrying on 44xx). The room loads after the upgrade; messages that arrive meanwhile (the stock client
+ * sends step 1 and its awareness at once) wait in a bounded queue and are handled in order once the peer has joined.
+ *
+ * Every message is metered: messages per second and milliseconds of server time per second, each a token bucket.
+ * Text frames are refused with 1003: the protocol is binary.
  */
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../../shared/close-codes.ts'
+import type { Limits } from '../config.ts'
 import type { Logger } from '../log.ts'
 import type { Room } from '../room/room.ts'
 import type { RoomRegistry } from '../room/registry.ts'
+import { originAllowed } from '../auth/origin.ts'
+import { allowsRoom, tokenFrom, verifyToken, type Claims } from '../auth/tokens.ts'
+import { TokenBucket } from './budget.ts'
 import { WsPeer } from './ws-peer.ts'
 
 /**
@@ -19,72 +27,167 @@ import { WsPeer } from './ws-peer.ts'
  */
 const MAX_QUEUED_BEFORE_LOAD = 256
 
+/** Timers hold at most ~24.8 days; a token's expiry further away is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 let nextConnection = 1
 
 export interface CollabDeps {
   registry: RoomRegistry
   log: Logger
   upgradeWebSocket: UpgradeWebSocket<WebSocket>
+  limits: Limits
+  authSecret: string | null
+  allowedOrigins: string[] | null
+  /** Open connections, shared with the server for the connection cap. */
+  connections: { count: number }
+  events?: ConnectionEvents
 }
 
-export function collabHandler({ registry, log, upgradeWebSocket }: CollabDeps) {
-  return upgradeWebSocket((c) => {
+/** Hooks for metrics: the route reports, it does not count. */
+export interface ConnectionEvents {
+  opened?(room: string): void
+  closed?(room: string, code: number): void
+  message?(type: 'in' | 'out', bytes: number): void
+  refused?(reason: 'auth' | 'origin' | 'limit' | 'storage'): void
+}
+
+type Access = { ok: true; claims: Claims | null } | { ok: false; code: number; reason: string; kind: 'auth' | 'origin' }
+
+export function collabHandler(deps: CollabDeps) {
+  const { registry, log, upgradeWebSocket, limits, authSecret, allowedOrigins, connections, events } = deps
+  return upgradeWebSocket(async (c) => {
     const name = c.req.param('room') as string
     const id = `c${nextConnection++}`
     const opened = Date.now()
+    const access = await checkAccess(c.req.header('origin'), tokenFrom(c.req), name, authSecret, allowedOrigins)
+    const readOnly = access.ok && access.claims?.mode === 'read'
+    const rate = new TokenBucket(limits.messagesPerSecond, limits.messageBurst)
+    const cpu = new TokenBucket(limits.cpuMsPerSecond, limits.cpuBurstMs)
     let peer: WsPeer
     let room: Room | null = null
     let queue: Uint8Array[] = []
+    let expiry: NodeJS.Timeout | undefined
+
+    const refuse = (code: number, reason: string) => {
+      peer.close(code, reason)
+      room?.leave(peer)
+    }
 
     return {
       onOpen(_evt, ws: WSContext<WebSocket>) {
-        peer = new WsPeer(id, ws.raw!, false)
+        peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes)
+        connections.count++
+        if (!access.ok) {
+          events?.refused?.(access.kind)
+          log.warn({ room: name, conn: id, code: access.code, reason: access.reason }, 'connection refused')
+          peer.close(access.code, access.reason)
+          return
+        }
+        if (connections.count > limits.connections) {
+          events?.refused?.('limit')
+          peer.close(CloseCode.policyViolation, 'server has too many connections; try again later')
+          return
+        }
+        if (access.claims) {
+          const armExpiry = () => {
+            const ms = access.claims!.exp * 1000 - Date.now()
+            if (ms > MAX_TIMER_MS) expiry = setTimeout(armExpiry, MAX_TIMER_MS)
+            else expiry = setTimeout(() => refuse(CloseCode.unauthorized, 'token expired: ask for a new link'), Math.max(0, ms))
+            expiry.unref()
+          }
+          armExpiry()
+        }
+        events?.opened?.(name)
         registry.open(name).then(
           (r) => {
-            if (peer.gone) return
+            if (peer.gone || peer.closedWith) return
             room = r
             r.join(peer)
             for (const msg of queue) r.receive(peer, msg)
             queue = []
           },
-          (err: Error) => {
+          (err: Error & { code?: string }) => {
+            const limit = err.code === 'ROOM_LIMIT'
+            events?.refused?.(limit ? 'limit' : 'storage')
             log.error({ room: name, conn: id, err: err.message }, 'room unavailable')
-            peer.close(CloseCode.internalError, 'document storage is unavailable; try again later')
+            peer.close(
+              limit ? CloseCode.policyViolation : CloseCode.internalError,
+              limit ? 'server has too many documents open; try again later' : 'document storage is unavailable; try again later',
+            )
           },
         )
       },
       onMessage(evt) {
+        // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
+        // before it saw the close must be stored. A rejected peer has left its room, which ignores it.
         if (peer.gone) return
         if (typeof evt.data === 'string') {
-          log.warn({ room: name, conn: id }, 'text frame refused')
-          peer.close(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
-          room?.leave(peer)
+          refuse(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
+          return
+        }
+        if (!rate.take(1)) {
+          refuse(CloseCode.policyViolation, `more than ${limits.messagesPerSecond} messages per second`)
           return
         }
         const bytes = new Uint8Array(evt.data as ArrayBuffer)
         peer.bytesIn += bytes.byteLength
-        if (room) room.receive(peer, bytes)
-        else if (queue.length < MAX_QUEUED_BEFORE_LOAD) queue.push(bytes)
-        else peer.close(CloseCode.policyViolation, 'too many messages before the document loaded')
+        events?.message?.('in', bytes.byteLength)
+        if (!room) {
+          if (peer.closedWith) return
+          if (queue.length < MAX_QUEUED_BEFORE_LOAD) queue.push(bytes)
+          else refuse(CloseCode.policyViolation, 'too many messages before the document loaded')
+          return
+        }
+        const started = performance.now()
+        room.receive(peer, bytes)
+        if (!cpu.take(performance.now() - started)) {
+          refuse(CloseCode.policyViolation, 'connection is using too much server time')
+        }
       },
       onClose(evt) {
-        if (peer) {
-          peer.gone = true
-          room?.leave(peer)
-        }
+        clearTimeout(expiry)
+        if (!peer) return
+        connections.count--
+        peer.gone = true
+        room?.leave(peer)
+        const code = peer.closedWith?.code ?? evt.code
+        events?.closed?.(name, code)
         log.info(
           {
             room: name,
             conn: id,
+            mode: access.ok ? (readOnly ? 'read' : 'write') : 'refused',
             ms: Date.now() - opened,
-            bytesIn: peer?.bytesIn ?? 0,
-            bytesOut: peer?.bytesOut ?? 0,
-            code: evt.code,
-            reason: evt.reason || undefined,
+            bytesIn: peer.bytesIn,
+            bytesOut: peer.bytesOut,
+            code,
+            reason: peer.closedWith?.reason ?? (evt.reason || undefined),
+            by: peer.closedWith ? 'server' : 'client',
           },
           'connection closed',
         )
       },
     }
   })
+}
+
+async function checkAccess(
+  origin: string | undefined,
+  token: string | null,
+  room: string,
+  secret: string | null,
+  allowedOrigins: string[] | null,
+): Promise<Access> {
+  if (!originAllowed(origin, allowedOrigins)) {
+    return { ok: false, code: CloseCode.forbidden, reason: 'origin not allowed: add it to ALLOWED_ORIGINS', kind: 'origin' }
+  }
+  if (secret === null) return { ok: true, claims: null }
+  if (!token) return { ok: false, code: CloseCode.unauthorized, reason: 'a token is required: open the document with its share link', kind: 'auth' }
+  const verified = await verifyToken(secret, token)
+  if (!verified.ok) return { ok: false, code: CloseCode.unauthorized, reason: verified.reason, kind: 'auth' }
+  if (!allowsRoom(verified.claims, room)) {
+    return { ok: false, code: CloseCode.forbidden, reason: 'this token is for another document', kind: 'auth' }
+  }
+  return { ok: true, claims: verified.claims }
 }
