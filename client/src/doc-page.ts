@@ -16,7 +16,8 @@ import { exportMenu } from './export-menu.ts'
 import { pageHeader } from './header.ts'
 import { mountPresence } from './presence.ts'
 import { userControls } from './user-controls.ts'
-import { browserStorage, loadUser, saveUser, type User } from './user.ts'
+import { browserStorage, hasSavedUser, loadUser, saveUser, type User } from './user.ts'
+import { readTokenClaims } from './token-claims.ts'
 
 declare global {
   interface Window {
@@ -35,6 +36,10 @@ export function mountDocPage(app: HTMLElement, room: string, token: string | nul
 
   const store = browserStorage()
   let user = loadUser(store)
+  const claims = readTokenClaims(token)
+  const readOnly = claims?.mode === 'read'
+  // A name given in the share link is who the link was made for: show it unless the user already chose one here.
+  if (claims?.name && !hasSavedUser(store)) user = { ...user, name: claims.name.slice(0, 40) }
   const ydoc = new Y.Doc()
   const provider = connectDoc(room, ydoc, token)
   const { awareness } = provider
@@ -51,13 +56,18 @@ export function mountDocPage(app: HTMLElement, room: string, token: string | nul
   const editor = h('div', { id: 'editor', class: 'editor' })
   app.replaceChildren(
     pageHeader(
-      [h('h1', { class: 'doc-title', title: room }, room), badge],
+      [
+        h('h1', { class: 'doc-title', title: room }, room),
+        badge,
+        ...(readOnly ? [h('span', { id: 'read-only', class: 'badge read-only', title: 'This link lets you read and follow along, not edit' }, 'read-only')] : []),
+      ],
       [presence],
       [userControls(user, onUserChange), exportMenu(room, token), copyLinkButton()]),
     banner,
     h('main', { class: 'doc' }, editor))
 
   const view = createEditor(editor, ydoc, awareness)
+  if (readOnly) view.setProps({ editable: () => false })
   mountConnectionBadge(badge, provider)
   mountPresence(presence, awareness)
   // Edits typed after a refusal could never be saved, so the editor turns read-only; reading and copying still work.

@@ -61,6 +61,11 @@ export function saveUser(store: KeyValueStore | null, user: User): void {
   }
 }
 
+/** Whether this browser already remembers a chosen identity. */
+export function hasSavedUser(store: KeyValueStore | null): boolean {
+  return readSafely(store) !== null
+}
+
 function readSafely(store: KeyValueStore | null): string | null {
   try {
     return store?.getItem(USER_STORAGE_KEY) ?? null

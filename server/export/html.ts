@@ -10,6 +10,21 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`)
 }
 
+/** Attributes that hold URLs. Their values must not run script when an exported page is opened. */
+const URL_ATTRS = new Set(['href', 'src'])
+
+/**
+ * Keeps http(s), mailto and relative URLs; anything else (`javascript:`, `data:`, `vbscript:`…) is dropped. Any
+ * editor can type a link, so an export must not carry script into whoever opens it.
+ */
+export function safeUrl(value: string): string | null {
+  // Browsers ignore ASCII whitespace and control characters inside a scheme ("java\tscript:").
+  const compact = value.replace(/[\u0000-\u0020\u007f]/g, '')
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(compact)
+  if (!scheme) return value
+  return ['http', 'https', 'mailto'].includes(scheme[1].toLowerCase()) ? value : null
+}
+
 /** Writes one output spec; the content hole (`0`) is filled by `inner`. */
 function renderSpec(spec: DOMOutputSpec, inner: () => string): string {
   if (typeof spec === 'string') return escapeHtml(spec)
@@ -21,7 +36,9 @@ function renderSpec(spec: DOMOutputSpec, inner: () => string): string {
   const first = rest[0]
   if (first && typeof first === 'object' && !Array.isArray(first)) {
     for (const [k, v] of Object.entries(first as Record<string, unknown>)) {
-      if (v !== null && v !== undefined) attrs += ` ${k}="${escapeHtml(String(v))}"`
+      if (v === null || v === undefined) continue
+      const value = URL_ATTRS.has(k) ? safeUrl(String(v)) : String(v)
+      if (value !== null) attrs += ` ${k}="${escapeHtml(value)}"`
     }
     i = 1
   }

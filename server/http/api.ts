@@ -108,6 +108,9 @@ export function apiRoutes({ store, registry, authSecret }: ApiDeps): Hono {
     c.header('Content-Type', out.contentType)
     c.header('Content-Disposition', `inline; filename="${name}.${out.extension}"`)
     c.header('Cache-Control', 'no-store')
+    // An export is content written by any editor: never let it run script or load anything on our origin.
+    c.header('Content-Security-Policy', "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; sandbox")
+    c.header('X-Content-Type-Options', 'nosniff')
     return c.body(typeof out.body === 'string' ? out.body : new Uint8Array(out.body))
   })
 

@@ -27,9 +27,18 @@ export interface CloseRecord {
   reason: string
 }
 
-/** One connection's end of the pair, as the room sees it. A reconnect makes a new one, as a new socket would. */
+/**
+ * One connection's end of the pair, as the room sees it. A reconnect makes a new one, as a new socket would.
+ *
+ * Closing follows a socket's close handshake: `close` only marks the connection closing; the room hears that it is
+ * gone (`room.leave`, as the WebSocket route's `onClose` does) once the client has read every frame sent before the
+ * close, or at once when the client disconnects.
+ */
 export class MemoryPeer implements Peer {
+  /** How the connection was closed (by the server, or 1000 by the client), or null while open. */
   closed: CloseRecord | null = null
+  /** The room has been told the connection is gone. */
+  gone = false
   /** Frames the room sent after closing this peer (a real socket drops them; tests may assert there are none). */
   sentAfterClose = 0
 
@@ -37,6 +46,7 @@ export class MemoryPeer implements Peer {
     readonly id: string,
     readonly readOnly: boolean,
     private deliver: (frame: Uint8Array) => void,
+    private onClose: (record: CloseRecord) => void,
   ) {}
 
   send(frame: Uint8Array): void {
@@ -51,6 +61,7 @@ export class MemoryPeer implements Peer {
   close(code: number, reason: string): void {
     if (this.closed) return
     this.closed = { code, reason }
+    this.onClose(this.closed)
   }
 }
 
@@ -95,6 +106,8 @@ export class MemoryClient {
   outbox: Uint8Array[] = []
   /** Frames from the server to this client, not yet delivered. Lost on disconnect, as on a real socket. */
   inbox: Uint8Array[] = []
+  /** Every frame this client delivered to the room, in order. */
+  readonly sent: Uint8Array[] = []
   /** Every frame delivered to this client, in order. */
   readonly received: Uint8Array[] = []
   /** Every close the server made on this client's connections. */
@@ -119,9 +132,14 @@ export class MemoryClient {
     this.awareness.on('update', this.onAwarenessUpdate)
   }
 
-  /** Connected and not closed by the server. */
+  /** Connected and not closed (by either side). */
   get connected(): boolean {
     return this.peer !== null && this.peer.closed === null
+  }
+
+  /** Whether queued frames can reach the room now (the socket is not gone). */
+  get canSend(): boolean {
+    return this.peer !== null && !this.peer.gone && this.room !== null
   }
 
   /** How the server closed the current connection, or null. */
@@ -129,19 +147,23 @@ export class MemoryClient {
     return this.peer?.closed ?? null
   }
 
-  /** Opens a connection: the room greets the peer, then the client sends its step 1 and its own awareness state. */
+  /**
+   * Opens a connection: the room greets the peer, then the client sends its step 1 and its own awareness state, as
+   * y-websocket does on open. A connection the server closed is finished first.
+   */
   connect(room: Room): void {
     if (this.connected) throw new Error(`${this.name} is already connected`)
+    if (this.peer) this.disconnect()
     this.room = room
     this.synced = false
     this.inbox = []
-    const peer = new MemoryPeer(`${this.name}#${++this.connections}`, this.readOnly, (frame) => this.inbox.push(frame))
+    const peer = new MemoryPeer(
+      `${this.name}#${++this.connections}`,
+      this.readOnly,
+      (frame) => this.inbox.push(frame),
+      (record) => this.closes.push(record),
+    )
     this.peer = peer
-    const origClose = peer.close.bind(peer)
-    peer.close = (code, reason) => {
-      if (!peer.closed) this.closes.push({ code, reason })
-      origClose(code, reason)
-    }
     room.join(peer)
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, 0)
@@ -150,12 +172,15 @@ export class MemoryClient {
     if (this.awareness.getLocalState() !== null) this.queueAwareness([this.doc.clientID])
   }
 
-  /** Closes the connection from the client's side: undelivered server frames are lost, queued ones stay. */
+  /**
+   * Closes the connection from the client's side (or finishes one the server closed): the room is told at once,
+   * undelivered server frames are lost, queued client frames stay for the next connection.
+   */
   disconnect(): void {
     const peer = this.peer
     if (peer === null) return
-    if (this.room) this.room.leave(peer)
-    peer.closed ??= { code: 1000, reason: 'client disconnected' }
+    if (peer.closed === null) peer.closed = { code: 1000, reason: 'client disconnected' }
+    this.finish(peer)
     this.peer = null
     this.inbox = []
     this.synced = false
@@ -164,23 +189,37 @@ export class MemoryClient {
     removeAwarenessStates(this.awareness, others, this)
   }
 
+  /** The socket is gone: tell the room, as the WebSocket route's `onClose` does. */
+  private finish(peer: MemoryPeer): void {
+    if (peer.gone) return
+    peer.gone = true
+    this.room?.leave(peer)
+  }
+
   /** Queues a raw frame for the server (for malformed-input tests). */
   send(frame: Uint8Array): void {
     this.outbox.push(frame)
   }
 
-  /** Delivers up to `max` queued frames to the room, in order. Returns how many were delivered. */
+  /**
+   * Delivers up to `max` queued frames to the room, in order, until the socket is gone: frames sent before the client
+   * read the server's close still arrive (the room ignores them if it already dropped the peer). Returns how many.
+   */
   flushToServer(max = Infinity): number {
     let n = 0
-    while (n < max && this.outbox.length > 0 && this.connected && this.room) {
+    while (n < max && this.outbox.length > 0 && this.canSend) {
       const frame = this.outbox.shift()!
-      this.room.receive(this.peer!, frame)
+      this.sent.push(frame)
+      this.room!.receive(this.peer!, frame)
       n++
     }
     return n
   }
 
-  /** Delivers up to `max` frames the server sent. Frames sent before a server-side close still arrive. */
+  /**
+   * Delivers up to `max` frames the server sent. Frames sent before a server-side close still arrive; once the last
+   * of them is read, the close completes and the room is told the connection is gone.
+   */
   flushToClient(max = Infinity): number {
     let n = 0
     while (n < max && this.inbox.length > 0) {
@@ -189,6 +228,7 @@ export class MemoryClient {
       this.handle(frame)
       n++
     }
+    if (this.inbox.length === 0 && this.peer?.closed && !this.peer.gone) this.finish(this.peer)
     return n
   }
 
@@ -333,7 +373,9 @@ export async function settle(room: Room, clients: MemoryClient[], maxRounds = 50
     await room.whenDurable()
     await drainMicrotasks()
     for (const c of clients) moved += c.flushToClient()
-    if (moved === 0 && room.pendingWrites === 0) return
+    // A close that completed this round may have queued frames for clients already flushed: go round again.
+    const quiet = clients.every((c) => c.inbox.length === 0 && (c.outbox.length === 0 || !c.canSend))
+    if (moved === 0 && quiet && room.pendingWrites === 0) return
   }
   throw new Error(`settle: frames still moving after ${maxRounds} rounds`)
 }

@@ -271,7 +271,8 @@ export class Room {
     if (accepted.length === 0) return
     let introduced = 0
     for (const e of accepted) {
-      if (e.state.length > this.options.maxAwarenessStateBytes) {
+      // UTF-8 bytes, as the state travels: `length` would count UTF-16 units and let non-ASCII states run ~3× over.
+      if (e.state.length > this.options.maxAwarenessStateBytes / 3 && Buffer.byteLength(e.state) > this.options.maxAwarenessStateBytes) {
         throw new ProtocolError(
           `awareness state larger than ${this.options.maxAwarenessStateBytes} bytes`,
           CloseCode.messageTooBig,

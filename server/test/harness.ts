@@ -73,13 +73,14 @@ export interface TestClient {
 export function connectClient(
   wsUrl: string,
   room: string,
-  opts: { doc?: Y.Doc; params?: Record<string, string>; connect?: boolean; name?: string } = {},
+  opts: { doc?: Y.Doc; params?: Record<string, string>; protocols?: string[]; connect?: boolean; name?: string } = {},
 ): TestClient {
   const doc = opts.doc ?? new Y.Doc()
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     params: opts.params ?? {},
+    protocols: opts.protocols ?? [],
     connect: opts.connect ?? true,
   })
   if (opts.name) provider.awareness.setLocalStateField('user', { name: opts.name, color: '#336699' })
