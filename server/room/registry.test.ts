@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { CloseCode } from '../../shared/close-codes.ts'
 import { silentLogger } from '../log.ts'
 import { MemoryStore } from '../storage/memory.ts'
-import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc } from '../storage/store.ts'
+import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc, type StoreStats } from '../storage/store.ts'
 import { MemoryClient, drainMicrotasks, expectConverged, settle } from './memory-client.ts'
 import { RoomLimitError, RoomRegistry, type RegistryOptions } from './registry.ts'
 
@@ -76,6 +76,12 @@ class TestStore implements DocStore {
   }
   delete(room: string): Promise<boolean> {
     return this.inner.delete(room)
+  }
+  ping(): Promise<void> {
+    return this.inner.ping()
+  }
+  stats(): StoreStats {
+    return this.inner.stats()
   }
   close(): Promise<void> {
     return this.inner.close()

@@ -6,7 +6,7 @@ import * as prng from 'lib0/prng'
 import * as syncProtocol from 'y-protocols/sync'
 import { CloseCode } from '../../shared/close-codes.ts'
 import { MemoryStore } from '../storage/memory.ts'
-import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc } from '../storage/store.ts'
+import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc, type StoreStats } from '../storage/store.ts'
 import {
   MemoryClient,
   docContent,
@@ -72,6 +72,12 @@ class GatedStore implements DocStore {
   }
   delete(room: string): Promise<boolean> {
     return this.inner.delete(room)
+  }
+  ping(): Promise<void> {
+    return this.inner.ping()
+  }
+  stats(): StoreStats {
+    return this.inner.stats()
   }
   close(): Promise<void> {
     return this.inner.close()

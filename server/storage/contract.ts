@@ -154,6 +154,27 @@ export function storageContract(name: string, hooks: ContractHooks): void {
       })
     }
 
+    it('ping resolves while a write could be stored, and rejects once the store is closed', async () => {
+      const store = await hooks.open()
+      await expect(store.ping()).resolves.toBeUndefined()
+      await store.close()
+      await expect(store.ping()).rejects.toThrow()
+    })
+
+    it('stats count commits, compactions and quarantined records', async () => {
+      const store = await hooks.open()
+      const doc = new Y.Doc()
+      await store.append('s', textUpdate(doc, 'a'))
+      await store.append('s', new Uint8Array([0, 7, 1, 2, 3, 250, 250]))
+      const before = store.stats()
+      expect(before.commits).toBeGreaterThanOrEqual(1)
+      await store.compact('s')
+      const after = store.stats()
+      expect(after.compactions).toBe(before.compactions + 1)
+      expect(after.quarantined).toBe(before.quarantined + 1)
+      await store.close()
+    })
+
     it('a closed store rejects appends instead of pretending', async () => {
       const store = await hooks.open()
       await store.close()

@@ -3,7 +3,7 @@
  * backs room unit tests; it keeps the same contract as the SQLite store (contract.ts runs on both).
  */
 import * as Y from 'yjs'
-import type { CompactResult, DocMeta, DocStore, LoadedDoc, StoredRecord } from './store.ts'
+import type { CompactResult, DocMeta, DocStore, LoadedDoc, StoreStats, StoredRecord } from './store.ts'
 import { StorageError } from './store.ts'
 import { buildDoc, pendingData } from './build-doc.ts'
 
@@ -16,6 +16,7 @@ export class MemoryStore implements DocStore {
   private rooms = new Map<string, MemRoom>()
   private seq = 0
   private closed = false
+  private counts: StoreStats = { commits: 0, compactions: 0, quarantined: 0 }
 
   private room(name: string): MemRoom {
     let r = this.rooms.get(name)
@@ -34,6 +35,7 @@ export class MemoryStore implements DocStore {
   async append(room: string, update: Uint8Array): Promise<void> {
     this.check()
     this.room(room).records.push({ seq: ++this.seq, update: update.slice(), at: Date.now() })
+    this.counts.commits++
   }
   async compact(room: string): Promise<CompactResult> {
     this.check()
@@ -47,6 +49,8 @@ export class MemoryStore implements DocStore {
     doc.destroy()
     const before = r.records.length
     r.records = [{ seq: ++this.seq, update: snapshot, at: Date.now() }]
+    this.counts.compactions++
+    this.counts.quarantined += bad.length + (pending ? 1 : 0)
     return { before, bytes: snapshot.byteLength, quarantined: bad.length }
   }
   async quarantine(room: string, seq: number, reason: string): Promise<void> {
@@ -56,10 +60,12 @@ export class MemoryStore implements DocStore {
     if (i < 0) return
     r.quarantine.push({ seq, data: r.records[i].update, reason })
     r.records.splice(i, 1)
+    this.counts.quarantined++
   }
   async quarantineData(room: string, data: Uint8Array, reason: string): Promise<void> {
     this.check()
     this.room(room).quarantine.push({ seq: null, data, reason })
+    this.counts.quarantined++
   }
   async meta(room: string): Promise<DocMeta | null> {
     this.check()
@@ -88,6 +94,12 @@ export class MemoryStore implements DocStore {
     const had = !!r && r.records.length > 0
     if (r) r.records = []
     return had
+  }
+  async ping(): Promise<void> {
+    this.check()
+  }
+  stats(): StoreStats {
+    return { ...this.counts }
   }
   async close(): Promise<void> {
     this.closed = true

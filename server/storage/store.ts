@@ -10,6 +10,7 @@
  * - `compact` replaces a room's records with one snapshot in one atomic step: a crash leaves the old records or the
  *   snapshot, never neither. Records that do not apply are quarantined in the same step, not dropped.
  * - Room names are keys, never paths.
+ * - `ping` resolves only if a write could be stored now; it rejects with the reason otherwise (readiness probes).
  */
 export interface StoredRecord {
   seq: number
@@ -41,6 +42,16 @@ export interface CompactResult {
   quarantined: number
 }
 
+/** Counts since the store opened, for metrics. */
+export interface StoreStats {
+  /** Transactions that committed appends: one fsync each in `fsync` mode (a batch of appends shares one). */
+  commits: number
+  /** Compactions that replaced a log with a snapshot (on unload, on demand, or past the size thresholds). */
+  compactions: number
+  /** Records and data set aside: bad checksum, does not apply, or does not integrate. */
+  quarantined: number
+}
+
 export interface DocStore {
   load(room: string): Promise<LoadedDoc>
   append(room: string, update: Uint8Array): Promise<void>
@@ -52,6 +63,9 @@ export interface DocStore {
   meta(room: string): Promise<DocMeta | null>
   list(): Promise<DocMeta[]>
   delete(room: string): Promise<boolean>
+  /** Resolves if a write could be stored now; rejects with a `StorageError` that says why not. */
+  ping(): Promise<void>
+  stats(): StoreStats
   close(): Promise<void>
 }
 

@@ -26,6 +26,8 @@ class FailingStore implements DocStore {
   meta = (room: string) => this.inner.meta(room)
   list = () => this.inner.list()
   delete = (room: string) => this.inner.delete(room)
+  ping = () => this.inner.ping()
+  stats = () => this.inner.stats()
   close = () => this.inner.close()
 }
 

@@ -8,6 +8,8 @@
  * - `quarantine(id, room, seq, data, reason, at)`: records set aside because they failed their checksum or did not
  *   apply. Nothing is ever deleted from here by Inkwell; an operator can inspect it with the sqlite3 shell.
  *
+ * - `probe(id, at)`: one row that readiness probes rewrite, to prove that a write commits.
+ *
  * Durability: in WAL mode a transaction commits by appending frames to the WAL. `synchronous=FULL` fsyncs the WAL
  * on every commit (`fsync` mode); `synchronous=NORMAL` leaves flushing to the OS (`os` mode), which survives a
  * process crash but not a power cut. Either way a commit is atomic: SQLite's WAL frames carry checksums, and a torn
@@ -17,7 +19,9 @@ import Database from 'better-sqlite3'
 import * as Y from 'yjs'
 import { buildDoc, pendingData } from '../build-doc.ts'
 import { crc32 } from 'node:zlib'
-import type { CompactResult, DocMeta, Durability, StoredRecord } from '../store.ts'
+import { statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { StorageError, type CompactResult, type DocMeta, type Durability, type StoreStats, type StoredRecord } from '../store.ts'
 
 export interface AppendOp {
   room: string
@@ -26,6 +30,8 @@ export interface AppendOp {
 
 export class SqliteLog {
   readonly db: Database.Database
+  /** What this connection did since it opened (the storage worker reports it for metrics). */
+  readonly counts: StoreStats = { commits: 0, compactions: 0, quarantined: 0 }
   private stmts
 
   constructor(file: string, durability: Durability, opts: { readonly?: boolean; maxPageCount?: number } = {}) {
@@ -53,6 +59,7 @@ export class SqliteLog {
           at     INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS quarantine_room ON quarantine (room);
+        CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
       `)
     }
     if (opts.maxPageCount !== undefined) this.db.pragma(`max_page_count = ${opts.maxPageCount}`)
@@ -82,6 +89,7 @@ export class SqliteLog {
     this.db.transaction(() => {
       for (const op of ops) this.stmts.insert.run(op.room, op.update, crc32(op.update), now)
     })()
+    this.counts.commits++
   }
 
   /** A room's records in order; those that fail their checksum are moved to quarantine first. */
@@ -104,6 +112,7 @@ export class SqliteLog {
   private moveToQuarantine(room: string, seq: number, data: Uint8Array, reason: string): void {
     this.stmts.quarantine.run(room, seq, data, reason, Date.now())
     this.stmts.deleteOne.run(room, seq)
+    this.counts.quarantined++
   }
 
   quarantine(room: string, seq: number, reason: string): void {
@@ -115,6 +124,7 @@ export class SqliteLog {
 
   quarantineData(room: string, data: Uint8Array, reason: string): void {
     this.stmts.quarantine.run(room, null, data, reason, Date.now())
+    this.counts.quarantined++
   }
 
   /**
@@ -123,22 +133,55 @@ export class SqliteLog {
    * The snapshot is `Y.encodeStateAsUpdate` of a document built from the log, not `Y.mergeUpdates` of it: merging
    * keeps the content of deleted items, while a document garbage-collects it, so the snapshot is as small as the
    * state itself. A record that does not apply is quarantined in the same transaction rather than dropped.
+   *
+   * `BEGIN IMMEDIATE`: the admin CLI compacts while a server appends from another connection. A deferred
+   * transaction would read, then fail at its first write with SQLITE_BUSY if the server committed meanwhile (a
+   * stale snapshot cannot be upgraded, and busy_timeout does not retry that); taking the write lock first makes the
+   * server's appends wait instead, for as long as one room's compaction takes.
    */
   compact(room: string): CompactResult {
-    return this.db.transaction((): CompactResult => {
+    const result = this.db.transaction((): CompactResult => {
       const { records } = this.load(room)
       if (records.length === 0) return { before: 0, bytes: 0, quarantined: 0 }
       const { doc, bad } = buildDoc(records)
       for (const r of bad) this.moveToQuarantine(room, r.seq, r.update, r.reason)
       const snapshot = Y.encodeStateAsUpdate(doc)
       const pending = pendingData(doc)
-      if (pending) this.stmts.quarantine.run(room, null, pending, 'does not integrate: references missing state', Date.now())
+      if (pending) this.quarantineData(room, pending, 'does not integrate: references missing state')
       doc.destroy()
       const last = records[records.length - 1].seq
       this.stmts.deleteUpTo.run(room, last)
       this.stmts.insert.run(room, snapshot, crc32(snapshot), Date.now())
       return { before: records.length, bytes: snapshot.byteLength, quarantined: bad.length }
-    })()
+    }).immediate()
+    if (result.before > 0) this.counts.compactions++
+    return result
+  }
+
+  /**
+   * Throws a `StorageError` unless a write can be stored now. What it detects, and nothing more:
+   * - the database cannot commit (locked by another process past busy_timeout, read-only file or file system,
+   *   I/O error): it commits a one-row write, with the configured fsync;
+   * - the database has reached its page limit (`max_page_count`), where every growing write fails with SQLITE_FULL;
+   * - the file system has less than `minFreeBytes` free, where the next WAL growth would fail with ENOSPC. A commit
+   *   alone cannot see that: a rewritten row reuses WAL space that was already allocated.
+   */
+  probe(minFreeBytes: number): void {
+    this.db.prepare('INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(Date.now())
+    const pages = this.db.pragma('page_count', { simple: true }) as number
+    const free = this.db.pragma('freelist_count', { simple: true }) as number
+    const max = this.db.pragma('max_page_count', { simple: true }) as number
+    if (pages - free >= max) {
+      throw new StorageError(`the database is full: it reached its limit of ${max} pages`, 'SQLITE_FULL')
+    }
+    const fs = statfsSync(dirname(this.db.name))
+    const avail = fs.bavail * fs.bsize
+    if (avail < minFreeBytes) {
+      throw new StorageError(
+        `the disk holding ${dirname(this.db.name)} has ${avail} bytes free, under the ${minFreeBytes} needed to keep writing: free some space`,
+        'ENOSPC',
+      )
+    }
   }
 
   meta(room: string): DocMeta | null {

@@ -1,5 +1,5 @@
 /** The messages between `SqliteStore` (main thread) and the storage worker. */
-import type { Durability } from '../store.ts'
+import type { Durability, StoreStats } from '../store.ts'
 
 export interface WorkerConfig {
   file: string
@@ -9,6 +9,8 @@ export interface WorkerConfig {
   /** ...or more bytes than this. */
   compactBytes: number
   maxPageCount?: number
+  /** `ping` fails when the file system has fewer bytes free than this. */
+  minFreeBytes: number
 }
 
 export type Request =
@@ -21,6 +23,7 @@ export type Request =
   | { id: number; op: 'list' }
   | { id: number; op: 'delete'; room: string }
   | { id: number; op: 'setMaxPageCount'; pages: number }
+  | { id: number; op: 'ping' }
   | { id: number; op: 'close' }
 
 /** Distributes `Omit` over a union, so each request keeps its own fields. */
@@ -29,3 +32,9 @@ export type RequestBody = Request extends infer R ? (R extends Request ? Omit<R,
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { message: string; code?: string } }
+
+/** What the worker posts after each flush: the replies in request order, and its counts so far (for metrics). */
+export interface ReplyBatch {
+  replies: Reply[]
+  stats: StoreStats
+}

@@ -5,9 +5,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { CompactResult, DocMeta, DocStore, Durability, LoadedDoc } from '../store.ts'
+import type { CompactResult, DocMeta, DocStore, Durability, LoadedDoc, StoreStats } from '../store.ts'
 import { StorageError } from '../store.ts'
-import type { Reply, RequestBody, WorkerConfig } from './messages.ts'
+import type { ReplyBatch, RequestBody, WorkerConfig } from './messages.ts'
 
 export interface SqliteStoreOptions {
   /** The data directory; the database is `inkwell.db` inside it. */
@@ -17,6 +17,11 @@ export interface SqliteStoreOptions {
   compactBytes?: number
   /** Caps the database size in pages (4 KiB each); writes past it fail as if the disk were full. */
   maxPageCount?: number
+  /**
+   * `ping` (readiness) fails when the data directory's file system has fewer bytes free than this: writes would
+   * soon fail with ENOSPC. Default 16 MiB.
+   */
+  minFreeBytes?: number
 }
 
 export const DB_FILE = 'inkwell.db'
@@ -25,9 +30,11 @@ export class SqliteStore implements DocStore {
   private nextId = 1
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private dead: StorageError | null = null
+  private counts: StoreStats = { commits: 0, compactions: 0, quarantined: 0 }
 
   private constructor(private worker: Worker) {
-    worker.on('message', (replies: Reply[]) => {
+    worker.on('message', ({ replies, stats }: ReplyBatch) => {
+      this.counts = stats
       for (const reply of replies) {
         const p = this.pending.get(reply.id)
         if (!p) continue
@@ -53,6 +60,7 @@ export class SqliteStore implements DocStore {
       compactRecords: opts.compactRecords ?? 1000,
       compactBytes: opts.compactBytes ?? 1024 * 1024,
       maxPageCount: opts.maxPageCount,
+      minFreeBytes: opts.minFreeBytes ?? 16 * 1024 * 1024,
     }
     const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
       workerData: { entry: new URL('./worker.ts', import.meta.url).href, config },
@@ -100,6 +108,12 @@ export class SqliteStore implements DocStore {
   }
   delete(room: string): Promise<boolean> {
     return this.call({ op: 'delete', room })
+  }
+  ping(): Promise<void> {
+    return this.call({ op: 'ping' })
+  }
+  stats(): StoreStats {
+    return { ...this.counts }
   }
   /** Caps the database size (fault-injection tests use it to make the disk "full" for real, with SQLITE_FULL). */
   setMaxPageCount(pages: number): Promise<void> {

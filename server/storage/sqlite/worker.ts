@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { SqliteLog, type AppendOp } from './db.ts'
-import type { Request, Reply, WorkerConfig } from './messages.ts'
+import type { Request, Reply, ReplyBatch, WorkerConfig } from './messages.ts'
 
 const config = workerData.config as WorkerConfig
 const port = parentPort!
@@ -69,7 +69,9 @@ function flush(): void {
       i++
     }
   }
-  port.postMessage(replies)
+  // The counts ride along with the replies: commits per batch are known only here, and a separate message
+  // would need its own ordering with the replies.
+  port.postMessage({ replies, stats: { ...log.counts } } satisfies ReplyBatch)
   // Compaction runs after the replies are out, so it never delays the commits it follows.
   for (const room of grown) {
     const size = logSize.get(room)!
@@ -124,6 +126,9 @@ function execute(req: Request): Reply {
       case 'delete':
         logSize.delete(req.room)
         return { id: req.id, ok: true, value: log.delete(req.room) }
+      case 'ping':
+        log.probe(config.minFreeBytes)
+        return { id: req.id, ok: true, value: undefined }
       case 'setMaxPageCount':
         log.db.pragma(`max_page_count = ${Math.floor(req.pages)}`)
         return { id: req.id, ok: true, value: undefined }
