@@ -167,6 +167,14 @@ describe('RoomRegistry', () => {
     expect(await storedText(store, 'idle')).toBe('one two three')
   })
 
+  it('a room used on behalf of no connection (an import) unloads once idle, even if it was already loaded', async () => {
+    const { registry, store } = makeRegistry({ idleMs: 0 })
+    await registry.open('used') // loaded and idle: a later open clears its idle timer
+    await registry.use('used', (room) => room.serverChange((doc) => doc.getText('text').insert(0, 'imported')))
+    await vi.waitFor(() => expect(registry.size).toBe(0), waitOpts)
+    expect(await storedText(store, 'used')).toBe('imported')
+  })
+
   it('a room is not unloaded before its last write is stored', async () => {
     const { registry, store } = makeRegistry({ idleMs: 0 })
     const room = await registry.open('slow-disk')

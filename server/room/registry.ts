@@ -11,6 +11,7 @@ import type { DocStore } from '../storage/store.ts'
 import { buildDoc, pendingData } from '../storage/build-doc.ts'
 import { Room, type RoomOptions, DEFAULT_ROOM_OPTIONS } from './room.ts'
 import type { Peer } from './peer.ts'
+import type { RoomObserver } from './observer.ts'
 import type { Logger } from '../log.ts'
 
 export interface RegistryOptions {
@@ -19,6 +20,8 @@ export interface RegistryOptions {
   /** Rooms in memory at once (loaded, loading or unloading); opening one more is refused. */
   maxRooms?: number
   room?: RoomOptions
+  /** Told about relays, writes, rejections and storage failures in every room (metrics). */
+  observer?: RoomObserver
 }
 
 /** Opening a room was refused because `maxRooms` are in memory. */
@@ -97,6 +100,7 @@ export class RoomRegistry {
       },
       (err: Error) => {
         this.entries.delete(name)
+        this.options.observer?.storageFailed?.()
         this.storageErrors.set(name, `cannot load: ${err.message}`)
         this.log.error({ room: name, err: err.message }, 'room failed to load')
         throw err
@@ -125,7 +129,7 @@ export class RoomRegistry {
       this.log.error({ room: name, bytes: pending.byteLength }, 'stored data that does not integrate was quarantined')
     }
     this.storageErrors.delete(name)
-    const room = new Room(name, doc, this.store, this.hooks, this.options.room ?? DEFAULT_ROOM_OPTIONS)
+    const room = new Room(name, doc, this.store, this.hooks, this.options.room ?? DEFAULT_ROOM_OPTIONS, this.options.observer)
     this.log.debug(
       { room: name, records: loaded.records.length, ms: Math.round(performance.now() - started) },
       'room loaded',
@@ -150,11 +154,26 @@ export class RoomRegistry {
         this.entries.delete(room.name)
       }
       this.storageErrors.set(room.name, error.message)
+      this.options.observer?.storageFailed?.()
       this.log.error({ room: room.name, err: error.message }, 'storage write failed; room closed its connections')
     },
     rejected: (room: Room, peer: Peer, code: number, reason: string) => {
       this.log.warn({ room: room.name, peer: peer.id, code, reason }, 'connection closed for bad input')
     },
+  }
+
+  /**
+   * Runs `fn` on the room called `name` (loading it if needed) on behalf of no connection, such as an HTTP import,
+   * then lets the room unload after `idleMs` if nobody has joined it meanwhile.
+   */
+  async use<T>(name: string, fn: (room: Room) => Promise<T>): Promise<T> {
+    const room = await this.open(name)
+    try {
+      return await fn(room)
+    } finally {
+      const entry = this.entries.get(name)
+      if (entry?.kind === 'live' && entry.room === room) this.scheduleIdle(entry)
+    }
   }
 
   private scheduleIdle(entry: Extract<Entry, { kind: 'live' }>): void {

@@ -17,6 +17,7 @@ import {
   syncPayload,
 } from './memory-client.ts'
 import { DEFAULT_ROOM_OPTIONS, Room, type RoomHooks, type RoomOptions } from './room.ts'
+import type { RoomObserver } from './observer.ts'
 import type { Peer } from './peer.ts'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ afterEach(async () => {
 
 const ROOM = 'room-under-test'
 
-function makeRoom(store: DocStore = new MemoryStore(), options: Partial<RoomOptions> = {}) {
+function makeRoom(store: DocStore = new MemoryStore(), options: Partial<RoomOptions> = {}, observer: RoomObserver = {}) {
   const log: HookLog = { idle: 0, busy: 0, failed: [], rejected: [] }
   const hooks: RoomHooks = {
     idle: () => void log.idle++,
@@ -109,7 +110,7 @@ function makeRoom(store: DocStore = new MemoryStore(), options: Partial<RoomOpti
     failed: (_room, err) => void log.failed.push(err),
     rejected: (_room, peer: Peer, code, reason) => void log.rejected.push({ peer: peer.id, code, reason }),
   }
-  const room = new Room(ROOM, new Y.Doc(), store, hooks, { ...DEFAULT_ROOM_OPTIONS, ...options })
+  const room = new Room(ROOM, new Y.Doc(), store, hooks, { ...DEFAULT_ROOM_OPTIONS, ...options }, observer)
   cleanups.push(async () => {
     await room.whenDurable()
     if (room.live) await room.close()
@@ -384,6 +385,64 @@ describe('Room: write-ahead relay', () => {
     await drainMicrotasks()
     expect(b.inboxKinds()).toEqual([])
     expect(b.peer?.sentAfterClose).toBe(0)
+  })
+})
+
+describe('Room: observer (metrics)', () => {
+  it('reports each write and each relay with its latency, the held write included', async () => {
+    const store = new GatedStore()
+    const seen = { stored: [] as number[], relayed: [] as number[], rejected: [] as number[] }
+    const { room } = makeRoom(store, {}, {
+      stored: (ms) => void seen.stored.push(ms),
+      relayed: (ms) => void seen.relayed.push(ms),
+      rejected: (code) => void seen.rejected.push(code),
+    })
+    const a = client('a')
+    const b = client('b')
+    a.connect(room)
+    b.connect(room)
+    await settle(room, [a, b])
+    a.text.insert(0, 'x')
+    a.flushToServer()
+    expect(seen.relayed).toEqual([]) // not durable, not relayed
+    await store.releaseAll()
+    await room.whenDurable()
+    await drainMicrotasks()
+    expect(seen.stored).toHaveLength(1)
+    expect(seen.relayed).toHaveLength(1)
+    expect(seen.relayed[0]).toBeGreaterThanOrEqual(seen.stored[0])
+    b.send(new Uint8Array([99]))
+    b.flushToServer()
+    expect(seen.rejected).toEqual([CloseCode.protocolError])
+  })
+})
+
+describe('Room: server changes (imports)', () => {
+  it('a server change is stored, then relayed to every peer, and resolves once durable', async () => {
+    const store = new GatedStore()
+    const { room } = makeRoom(store)
+    const a = client('a')
+    a.connect(room)
+    await settle(room, [a])
+    let done = false
+    const change = room.serverChange((doc) => doc.getText('text').insert(0, 'imported')).then(() => (done = true))
+    await drainMicrotasks()
+    expect(done).toBe(false)
+    expect(a.inboxKinds()).not.toContain('sync-update')
+    await store.releaseAll()
+    await change
+    expect(await storedBytes(store)).toHaveLength(1)
+    a.flushToClient()
+    expect(a.text.toString()).toBe('imported')
+  })
+
+  it('data that does not integrate is dropped, not kept as pending, and reported', async () => {
+    const { room, store } = makeRoom()
+    const [, second] = dependentUpdates()
+    const result = await room.serverChange((doc) => Y.applyUpdate(doc, second))
+    expect(result.droppedUnintegrated).toBe(true)
+    expect(room.doc.store.pendingStructs).toBeNull()
+    expect(await storedBytes(store)).toEqual([])
   })
 })
 

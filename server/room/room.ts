@@ -29,8 +29,9 @@ import {
   encodeSyncStep2,
   encodeUpdate,
 } from '../protocol/messages.ts'
-import { STORAGE_ORIGIN } from './origins.ts'
+import { SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.ts'
 import type { Peer } from './peer.ts'
+import type { RoomObserver } from './observer.ts'
 
 export interface RoomOptions {
   /** Unintegrated updates a peer may send in a row before it is closed with 1008. */
@@ -79,6 +80,8 @@ interface Relay {
   frame: Uint8Array
   origin: unknown
   durable: boolean
+  /** `performance.now()` when the update was applied, for the relay latency. */
+  at: number
 }
 
 export class Room {
@@ -97,6 +100,7 @@ export class Room {
     private store: DocStore,
     private hooks: RoomHooks,
     private options: RoomOptions = DEFAULT_ROOM_OPTIONS,
+    private observer: RoomObserver = {},
   ) {
     this.awareness = new Awareness(doc)
     // The server is not a participant: it has no cursor of its own.
@@ -179,6 +183,7 @@ export class Room {
   /** Closes `peer` for a violation and reports it. */
   reject(peer: Peer, code: number, reason: string): void {
     this.hooks.rejected?.(this, peer, code, reason)
+    this.observer.rejected?.(code, reason)
     peer.close(code, reason.slice(0, 120))
     this.leave(peer)
   }
@@ -225,20 +230,7 @@ export class Room {
    * and would sit as pending structs.
    */
   private startsPastOurState(update: Uint8Array): boolean {
-    let structs: ReturnType<typeof Y.decodeUpdate>['structs']
-    try {
-      structs = Y.decodeUpdate(update).structs
-    } catch (err) {
-      throw new ProtocolError(`update does not decode: ${(err as Error).message}`)
-    }
-    let client = -1
-    for (const s of structs) {
-      // Structs come grouped by client, lowest clock first.
-      if (s.id.client === client) continue
-      client = s.id.client
-      if (s.id.clock > Y.getState(this.doc.store, client)) return true
-    }
-    return false
+    return startsPastState(this.doc, update)
   }
 
   private unintegrated(peer: Peer, ps: PeerState, update: Uint8Array): void {
@@ -307,10 +299,12 @@ export class Room {
 
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === STORAGE_ORIGIN || this.state.kind !== 'live') return
-    const relay: Relay = { frame: encodeUpdate(update), origin, durable: false }
+    const at = performance.now()
+    const relay: Relay = { frame: encodeUpdate(update), origin, durable: false, at }
     this.outbox.push(relay)
     const write: Promise<void> = this.store.append(this.name, update).then(
       () => {
+        this.observer.stored?.(performance.now() - at)
         this.inflight.delete(write)
         relay.durable = true
         this.drainOutbox()
@@ -325,8 +319,9 @@ export class Room {
 
   private drainOutbox(): void {
     while (this.outbox.length > 0 && this.outbox[0].durable) {
-      const { frame, origin } = this.outbox.shift()!
+      const { frame, origin, at } = this.outbox.shift()!
       for (const peer of this.peers.keys()) if (peer !== origin) peer.send(frame)
+      this.observer.relayed?.(performance.now() - at)
     }
   }
 
@@ -347,6 +342,23 @@ export class Room {
     // Sent to the sender too: a provider that hears nothing for 30 s reconnects, and a lone client's only traffic
     // is its own awareness renewal every 15 s.
     for (const peer of this.peers.keys()) peer.send(frame)
+  }
+
+  /**
+   * Applies a change the server makes itself (an operator's import) as one transaction with `SERVER_ORIGIN`: it is
+   * stored write-ahead and relayed to every peer, like any update. Data that does not integrate is dropped, never
+   * kept as pending structs. Resolves once the change is durable; rejects if the room is not live or storage fails.
+   */
+  async serverChange(change: (doc: Y.Doc) => void): Promise<{ droppedUnintegrated: boolean }> {
+    if (this.state.kind === 'failed') throw this.state.error
+    if (this.state.kind === 'closed') throw new Error('room is closed')
+    this.doc.transact(() => change(this.doc), SERVER_ORIGIN)
+    const droppedUnintegrated = this.clearPending()
+    await Promise.all([...this.inflight])
+    // The state may have changed while the write was in flight.
+    const failure = this.failure
+    if (failure) throw failure
+    return { droppedUnintegrated }
   }
 
   /** Resolves once every write issued so far has settled (stored, or failed the room). */
@@ -405,4 +417,26 @@ export class Room {
     this.awareness.destroy()
     this.doc.destroy()
   }
+}
+
+/**
+ * Decodes the whole update (structs and delete set), throwing a `ProtocolError` if it is malformed, and returns
+ * whether some client's structs start past the clock `doc` has for that client: such an update has a gap and would
+ * sit in the document as pending structs.
+ */
+export function startsPastState(doc: Y.Doc, update: Uint8Array): boolean {
+  let structs: ReturnType<typeof Y.decodeUpdate>['structs']
+  try {
+    structs = Y.decodeUpdate(update).structs
+  } catch (err) {
+    throw new ProtocolError(`update does not decode: ${(err as Error).message}`)
+  }
+  let client = -1
+  for (const s of structs) {
+    // Structs come grouped by client, lowest clock first.
+    if (s.id.client === client) continue
+    client = s.id.client
+    if (s.id.clock > Y.getState(doc.store, client)) return true
+  }
+  return false
 }
