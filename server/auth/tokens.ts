@@ -43,7 +43,10 @@ export async function issueToken(secret: string, opts: IssueOptions, now = Date.
   return sign(claims, secret, 'HS256')
 }
 
-export type Verified = { ok: true; claims: Claims } | { ok: false; reason: string }
+/** Why a request was refused, as logs and metrics label it. */
+export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'forbidden' | 'origin'
+
+export type Verified = { ok: true; claims: Claims } | { ok: false; reason: string; kind: 'invalid' | 'expired' }
 
 /** Checks signature, expiry and shape. The reason is safe to send to the client (it never echoes the token). */
 export async function verifyToken(secret: string, token: string): Promise<Verified> {
@@ -52,12 +55,12 @@ export async function verifyToken(secret: string, token: string): Promise<Verifi
     payload = (await verify(token, secret, 'HS256')) as Record<string, unknown>
   } catch (err) {
     const name = (err as Error).name
-    if (name === 'JwtTokenExpired') return { ok: false, reason: 'token expired: ask for a new link' }
-    return { ok: false, reason: 'token is not valid: check the link or ask for a new one' }
+    if (name === 'JwtTokenExpired') return { ok: false, reason: 'token expired: ask for a new link', kind: 'expired' }
+    return { ok: false, reason: 'token is not valid: check the link or ask for a new one', kind: 'invalid' }
   }
   const mode = payload.mode
   if ((mode !== 'read' && mode !== 'write') || typeof payload.exp !== 'number') {
-    return { ok: false, reason: 'token is missing its mode or expiry: issue a new one' }
+    return { ok: false, reason: 'token is missing its mode or expiry: issue a new one', kind: 'invalid' }
   }
   return { ok: true, claims: payload as unknown as Claims }
 }

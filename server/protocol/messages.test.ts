@@ -16,6 +16,7 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
+  messageKind,
   type AwarenessEntry,
 } from './messages.ts'
 
@@ -211,5 +212,17 @@ describe('protocol messages: awareness entries', () => {
     expectProtocolError(() => decodeAwarenessEntries(Uint8Array.of(...good, 0)))
     // A count larger than the entries present.
     expectProtocolError(() => decodeAwarenessEntries(Uint8Array.of(3, ...good.subarray(1))))
+  })
+})
+
+describe('messageKind', () => {
+  it('names every frame the encoders make, and calls anything else unknown without throwing', () => {
+    expect(messageKind(encodeSyncStep1(new Uint8Array([0])))).toBe('sync-step1')
+    expect(messageKind(encodeSyncStep2(new Uint8Array([0, 0])))).toBe('sync-step2')
+    expect(messageKind(encodeUpdate(new Uint8Array([0, 0])))).toBe('sync-update')
+    expect(messageKind(encodeAwareness(new Uint8Array([0])))).toBe('awareness')
+    expect(messageKind(encodeQueryAwareness())).toBe('query-awareness')
+    expect(messageKind(encodePermissionDenied('no'))).toBe('auth')
+    for (const bad of [[], [0], [0, 9], [200, 1], [7]]) expect(messageKind(new Uint8Array(bad))).toBe('unknown')
   })
 })

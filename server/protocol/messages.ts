@@ -18,6 +18,30 @@ export type Incoming =
   | { type: 'query-awareness' }
   | { type: 'auth'; denied: boolean; reason: string }
 
+/** What a frame is, as metrics label it: an `Incoming` type, or `unknown` for anything that is not one. */
+export type MessageKind = Incoming['type'] | 'unknown'
+
+const SYNC_KINDS: Record<number, MessageKind> = {
+  [SyncType.step1]: 'sync-step1',
+  [SyncType.step2]: 'sync-step2',
+  [SyncType.update]: 'sync-update',
+}
+const KINDS: Record<number, MessageKind> = {
+  [MessageType.awareness]: 'awareness',
+  [MessageType.queryAwareness]: 'query-awareness',
+  [MessageType.auth]: 'auth',
+}
+
+/**
+ * The kind of a frame from its first bytes, without decoding the rest: cheap enough to run on every frame in and
+ * out, and it never throws. Every type and sync type is below 128, so each is one varint byte.
+ */
+export function messageKind(data: Uint8Array): MessageKind {
+  if (data.length === 0) return 'unknown'
+  if (data[0] === MessageType.sync) return SYNC_KINDS[data[1]] ?? 'unknown'
+  return KINDS[data[0]] ?? 'unknown'
+}
+
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError'
   constructor(
