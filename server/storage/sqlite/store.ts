@@ -44,7 +44,8 @@ export class SqliteStore implements DocStore {
       }
     })
     const die = (why: string) => {
-      this.dead = new StorageError(why)
+      // A worker that exits after `close()` keeps the store's "closed" reason.
+      this.dead ??= new StorageError(why)
       for (const p of this.pending.values()) p.reject(this.dead)
       this.pending.clear()
     }
