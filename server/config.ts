@@ -2,7 +2,9 @@
  * Configuration from environment variables (and `--name=value` flags, which win), validated at start-up. A bad value
  * stops the server with one line that names the variable, the value and what is expected.
  */
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { createSecureContext } from 'node:tls'
 import type { Durability } from './storage/store.ts'
 import { DEFAULT_LIMITS } from '../shared/limits.ts'
 
@@ -30,6 +32,15 @@ export interface Config {
   allowedOrigins: string[] | null
   /** Whether read-only connections' cursors are shown to others. */
   readOnlyAwareness: boolean
+  /** Set: serve `https://` and `wss://` with this certificate and key. */
+  tls: TlsConfig | null
+}
+
+export interface TlsConfig {
+  certFile: string
+  keyFile: string
+  cert: Buffer
+  key: Buffer
 }
 
 /**
@@ -138,7 +149,37 @@ export function loadConfig(env: Source, argv: string[] = []): Config {
     authSecret: secret(src),
     allowedOrigins: origins(src),
     readOnlyAwareness: bool(src, 'READ_ONLY_AWARENESS', true),
+    tls: tlsFiles(src),
   }
+}
+
+/** `TLS_CERT` and `TLS_KEY`: both or neither, both readable, and a certificate that matches its key. */
+function tlsFiles(src: Source): TlsConfig | null {
+  const certFile = src.TLS_CERT || undefined
+  const keyFile = src.TLS_KEY || undefined
+  if (!certFile && !keyFile) return null
+  if (!certFile || !keyFile) {
+    throw new ConfigError(`${certFile ? 'TLS_KEY' : 'TLS_CERT'} is not set: TLS needs both TLS_CERT and TLS_KEY (PEM file paths), or neither`)
+  }
+  const read = (key: string, file: string): Buffer => {
+    try {
+      return readFileSync(resolve(file))
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message
+      throw new ConfigError(`${key}=${JSON.stringify(file)} cannot be read (${why}): give the path of a PEM file this user can read`)
+    }
+  }
+  const cert = read('TLS_CERT', certFile)
+  const key = read('TLS_KEY', keyFile)
+  try {
+    createSecureContext({ cert, key })
+  } catch (err) {
+    throw new ConfigError(
+      `TLS_CERT and TLS_KEY are not a usable pair (${(err as Error).message}): give a PEM certificate and the private key it was issued for`,
+    )
+  }
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile), cert, key }
 }
 
 function bool(src: Source, key: string, def: boolean): boolean {

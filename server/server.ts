@@ -1,8 +1,10 @@
 /**
- * Composes the server: storage → rooms → HTTP and WebSocket routes → a listening socket. `startServer` is what
- * `main.ts` runs and what integration tests start on port 0 with a temporary data directory.
+ * Composes the server: data directory lock → storage → rooms → HTTP and WebSocket routes → a listening socket
+ * (`http`, or `https` when TLS_CERT and TLS_KEY are set). `startServer` is what `main.ts` runs and what integration
+ * tests start on port 0 with a temporary data directory.
  */
 import { existsSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -23,8 +25,12 @@ import { apiRoutes, checkRoomName } from './http/api.ts'
 import { HttpError, errorHandler } from './http/errors.ts'
 import { collabHandler, type ConnectionEvents } from './transport/collab-route.ts'
 import { AUTH_SUBPROTOCOL } from './auth/tokens.ts'
-import { apiAuth } from './http/auth.ts'
+import { apiAuth, requireAdmin, type AuthFailureHook } from './http/auth.ts'
+import { healthRoutes } from './http/health.ts'
 import { bodyLimit } from 'hono/body-limit'
+import { Metrics } from './metrics.ts'
+import { acquireLock, type HeldLock } from './ops/lock.ts'
+import { redactUrl } from './log.ts'
 
 export const CLIENT_DIST = fileURLToPath(new URL('../client/dist', import.meta.url))
 
@@ -33,6 +39,7 @@ export interface RunningServer {
   url: string
   store: DocStore
   registry: RoomRegistry
+  metrics: Metrics
   /** Graceful stop: closes clients with 1012, flushes every room, closes storage. */
   close(): Promise<void>
 }
@@ -40,23 +47,68 @@ export interface RunningServer {
 export interface ServerParts {
   /** A store to use instead of the one `config.storage` names (fault-injection tests wrap a real one). */
   store?: DocStore
-  /** Connection events, for metrics. */
+  /** More connection events, besides the metrics' own. */
   events?: ConnectionEvents
 }
 
+/** Calls every hook set on any of `all`. */
+function fanOut(...all: (ConnectionEvents | undefined)[]): ConnectionEvents {
+  const sinks = all.filter((e): e is ConnectionEvents => e !== undefined)
+  const each =
+    <K extends keyof ConnectionEvents>(key: K) =>
+    (...args: Parameters<NonNullable<ConnectionEvents[K]>>) => {
+      for (const sink of sinks) (sink[key] as ((...a: typeof args) => void) | undefined)?.(...args)
+    }
+  return {
+    opened: each('opened'),
+    closed: each('closed'),
+    message: each('message'),
+    refused: each('refused'),
+    authFailed: each('authFailed'),
+    rejected: each('rejected'),
+  }
+}
+
 export async function startServer(config: Config, log: Logger, parts: ServerParts = {}): Promise<RunningServer> {
-  const store =
-    parts.store ??
-    (config.storage === 'memory'
-      ? new MemoryStore()
-      : await SqliteStore.open({
-          dir: config.dataDir,
-          durability: config.durability,
-          compactRecords: config.compactRecords,
-          compactBytes: config.compactBytes,
-        }))
+  // The lock comes first: a second server must not even open the database (see ops/lock.ts).
+  let lock: HeldLock | null = null
+  if (config.storage === 'sqlite') {
+    const held = acquireLock(config.dataDir, 'server')
+    if (held.tookOver) log.warn({ pid: held.tookOver.pid, startedAt: held.tookOver.startedAt }, 'took over the lock of a server that is gone (crashed?)')
+    lock = held
+  }
+  let store: DocStore
+  try {
+    store =
+      parts.store ??
+      (config.storage === 'memory'
+        ? new MemoryStore()
+        : await SqliteStore.open({
+            dir: config.dataDir,
+            durability: config.durability,
+            compactRecords: config.compactRecords,
+            compactBytes: config.compactBytes,
+          }))
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
+  try {
+    return await compose(config, log, parts, store, lock)
+  } catch (err) {
+    await store.close().catch(() => {})
+    lock?.release()
+    throw err
+  }
+}
+
+async function compose(config: Config, log: Logger, parts: ServerParts, store: DocStore, lock: HeldLock | null): Promise<RunningServer> {
   const { limits } = config
-  const registry = new RoomRegistry(store, log, {
+  const connections = { count: 0 }
+  // The metrics read the registry's size at scrape time; the registry reports to the metrics as it works.
+  const metrics: Metrics = new Metrics({ connections: () => connections.count, rooms: () => registry.size, store: () => store.stats() })
+  const registry: RoomRegistry = new RoomRegistry(store, log, {
+    observer: metrics.rooms,
     idleMs: config.roomIdleMs,
     maxRooms: limits.roomsInMemory,
     room: {
@@ -67,8 +119,11 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
       readOnlyAwareness: config.readOnlyAwareness,
     },
   })
-  const connections = { count: 0 }
-  let ready = false
+  let shuttingDown = false
+  const authFailed: AuthFailureHook = ({ kind, status, reason, method, path }) => {
+    metrics.authFailed('http', kind)
+    log.warn({ method, path: redactUrl(path), status, kind, reason }, 'request refused')
+  }
 
   const app = new Hono()
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app })
@@ -84,13 +139,21 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(AUTH_SUBPROTOCOL) ? AUTH_SUBPROTOCOL : false)
 
   app.onError(errorHandler(log))
-  app.get('/healthz', (c) => (ready ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)))
+  app.route('/', healthRoutes({ store, shuttingDown: () => shuttingDown }))
+  // Metrics are operator data (document activity, error rates): with auth on they need an admin token.
+  app.use('/metrics', apiAuth(config.authSecret, authFailed))
+  app.get('/metrics', async (c) => {
+    requireAdmin(c)
+    c.header('Content-Type', metrics.contentType)
+    c.header('Cache-Control', 'no-store')
+    return c.body(await metrics.scrape())
+  })
   app.use('/api/*', bodyLimit({
     maxSize: limits.bodyBytes,
     onError: (c) => c.json({ error: `request body is larger than ${limits.bodyBytes} bytes: raise MAX_BODY_BYTES or send less` }, 413),
   }))
-  app.use('/api/*', apiAuth(config.authSecret))
-  app.route('/api', apiRoutes({ store, registry, authSecret: config.authSecret }))
+  app.use('/api/*', apiAuth(config.authSecret, authFailed))
+  app.route('/api', apiRoutes({ store, registry, authSecret: config.authSecret, log }))
 
   app.get('/collab/:room', (c, next) => {
     checkRoomName(c.req.param('room'))
@@ -106,7 +169,7 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
       authSecret: config.authSecret,
       allowedOrigins: config.allowedOrigins,
       connections,
-      events: parts.events,
+      events: fanOut(metrics.connections, parts.events),
     }),
   )
   app.all('/collab/*', () => {
@@ -123,8 +186,14 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   }
   app.notFound((c) => c.json({ error: `nothing at ${c.req.path}: the editor is at / and the API under /api` }, 404))
 
+  const tls = config.tls
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    const s = serve(
+      tls
+        ? { fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }
+        : { fetch: app.fetch, port: config.port, hostname: config.host },
+      () => resolve(s),
+    )
     s.once('error', reject)
   })
   injectWebSocket(server)
@@ -133,9 +202,10 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   http.headersTimeout = limits.handshakeTimeoutMs
   http.requestTimeout = Math.max(limits.handshakeTimeoutMs, 30_000)
   const port = (server.address() as AddressInfo).port
-  ready = true
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  lock?.update({ url, auth: config.authSecret !== null, tlsCert: tls?.certFile })
   log.info(
-    { port, host: config.host, dataDir: config.dataDir, storage: config.storage, durability: config.durability },
+    { port, host: config.host, url, tls: tls !== null, dataDir: config.dataDir, storage: config.storage, durability: config.durability },
     'inkwell listening',
   )
   if (config.storage === 'memory') log.warn('STORAGE=memory: nothing is written to disk and nothing survives a restart')
@@ -143,21 +213,16 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
   let closing: Promise<void> | null = null
   const close = () =>
     (closing ??= (async () => {
-      ready = false
+      shuttingDown = true
       // Stop accepting connections, then flush rooms: every client hears 1012 and reconnects after the restart.
       server.close()
       await registry.shutdown(CloseCode.serviceRestart, 'server restarting')
       for (const ws of wss.clients) ws.terminate()
       await store.close()
       ;(server as import('node:http').Server).closeAllConnections()
+      lock?.release()
       log.info('inkwell stopped')
     })())
 
-  return {
-    port,
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
-    store,
-    registry,
-    close,
-  }
+  return { port, url, store, registry, metrics, close }
 }

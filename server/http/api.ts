@@ -3,12 +3,19 @@
  * - `GET /api/docs`: every stored document with its size, last update and connected clients.
  * - `GET /api/docs/:room`: one document with its storage health (records, quarantined records, storage error).
  * - `GET /api/docs/:room/export?format=json|html|markdown|text|yjs`: a snapshot of the content.
+ * - `PUT /api/docs/:room` (admin): import. The body is Markdown, HTML or ProseMirror JSON, which replaces the content,
+ *   or a Yjs update, which is merged; `Content-Type` says which. Creates the room if needed. The change goes through
+ *   the live room as the server's own (stored write-ahead, relayed to connected editors) and the answer comes once it
+ *   is durable.
+ * - `DELETE /api/docs/:room` (admin): closes the room's connections with 4404 (the stock client does not
+ *   reconnect), then deletes its stored log. Quarantined records stay for an operator.
  *
  * Exports of a loaded room come from its durable snapshot (everything relayed before the request began, and only
  * stored data); exports of an unloaded room are built from storage without loading the room. An unknown room is a
  * 404 and creates nothing.
  */
 import { Hono } from 'hono'
+import { CloseCode } from '../../shared/close-codes.ts'
 import { roomNameProblem } from '../../shared/room-name.ts'
 import { EXPORT_FORMATS, type DocDetail, type DocInfo, type ExportFormat } from '../../shared/types.ts'
 import { buildDoc } from '../storage/build-doc.ts'
@@ -18,6 +25,9 @@ import { exportSnapshot } from '../export/export.ts'
 import { HttpError } from './errors.ts'
 import { canSee, requireAdmin, requireRoom } from './auth.ts'
 import { issueToken, parseTtl } from '../auth/tokens.ts'
+import { CONTENT_TYPES, ImportError, formatFromContentType, importChange, parseImport } from '../import/import.ts'
+import { RoomLimitError, ShuttingDownError } from '../room/registry.ts'
+import type { Logger } from '../log.ts'
 import * as Y from 'yjs'
 
 export interface ApiDeps {
@@ -25,6 +35,8 @@ export interface ApiDeps {
   registry: RoomRegistry
   /** Set when auth is on: needed to issue tokens. */
   authSecret: string | null
+  /** For an audit line per import and delete. */
+  log?: Logger
 }
 
 export function checkRoomName(name: string): string {
@@ -46,7 +58,7 @@ function emptyMeta(name: string): DocMeta {
   return { name, size: 0, records: 0, updatedAt: null, quarantined: 0 }
 }
 
-export function apiRoutes({ store, registry, authSecret }: ApiDeps): Hono {
+export function apiRoutes({ store, registry, authSecret, log }: ApiDeps): Hono {
   const api = new Hono()
 
   api.get('/docs', async (c) => {
@@ -112,6 +124,51 @@ export function apiRoutes({ store, registry, authSecret }: ApiDeps): Hono {
     c.header('Content-Security-Policy', "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; sandbox")
     c.header('X-Content-Type-Options', 'nosniff')
     return c.body(typeof out.body === 'string' ? out.body : new Uint8Array(out.body))
+  })
+
+  api.put('/docs/:room', async (c) => {
+    const name = checkRoomName(c.req.param('room'))
+    requireAdmin(c)
+    const format = formatFromContentType(c.req.header('content-type'))
+    if (!format) {
+      const types = Object.values(CONTENT_TYPES).join(', ')
+      throw new HttpError(415, `send the document with Content-Type ${types}`)
+    }
+    let content
+    try {
+      content = parseImport(new Uint8Array(await c.req.arrayBuffer()), format)
+    } catch (err) {
+      if (err instanceof ImportError) throw new HttpError(400, err.message)
+      throw err
+    }
+    let dropped: boolean
+    try {
+      dropped = (await registry.use(name, (room) => room.serverChange(importChange(content)))).droppedUnintegrated
+    } catch (err) {
+      if (err instanceof RoomLimitError) throw new HttpError(503, `${err.message}: try again later or raise MAX_ROOMS`)
+      if (err instanceof ShuttingDownError) throw new HttpError(503, 'the server is shutting down: retry after it restarts')
+      throw err
+    }
+    log?.info({ room: name, format, bytes: Number(c.req.header('content-length') ?? 0) || undefined }, 'document imported')
+    const meta = (await store.meta(name)) ?? emptyMeta(name)
+    return c.json({
+      ...info(meta, registry),
+      // Parts of a Yjs update that depend on state this document never had cannot be applied; say so.
+      ...(dropped ? { warning: 'part of the update references state this document does not have and was not applied' } : {}),
+    })
+  })
+
+  api.delete('/docs/:room', async (c) => {
+    const name = checkRoomName(c.req.param('room'))
+    requireAdmin(c)
+    const meta = await store.meta(name)
+    if ((!meta || meta.records === 0) && !registry.peek(name)) {
+      throw new HttpError(404, `no document named "${name}": check the name with GET /api/docs`)
+    }
+    const clients = registry.peek(name)?.peerCount ?? 0
+    await registry.delete(name, CloseCode.roomDeleted, 'this document was deleted')
+    log?.info({ room: name, clients }, 'document deleted')
+    return c.json({ deleted: name, clients })
   })
 
   api.all('/docs/*', () => {

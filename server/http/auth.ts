@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { HttpError } from './errors.ts'
-import { allowsRoom, tokenFrom, verifyToken, type Claims } from '../auth/tokens.ts'
+import { allowsRoom, tokenFrom, verifyToken, type AuthFailure, type Claims } from '../auth/tokens.ts'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -15,18 +15,32 @@ declare module 'hono' {
   }
 }
 
-export function apiAuth(secret: string | null): MiddlewareHandler {
+/** Told about every refused request: 401 from here, 403 from a route's `requireRoom` or `requireAdmin`. */
+export type AuthFailureHook = (failure: { kind: AuthFailure; status: 401 | 403; reason: string; method: string; path: string }) => void
+
+export function apiAuth(secret: string | null, failed: AuthFailureHook = () => {}): MiddlewareHandler {
   return async (c, next) => {
     if (secret === null) {
       c.set('claims', null)
       return next()
     }
     const token = tokenFrom(c.req)
-    if (!token) throw new HttpError(401, 'a token is required: send Authorization: Bearer <token> or ?token=<token>')
+    if (!token) {
+      const reason = 'a token is required: send Authorization: Bearer <token> or ?token=<token>'
+      failed({ kind: 'missing', status: 401, reason, method: c.req.method, path: c.req.path })
+      throw new HttpError(401, reason)
+    }
     const verified = await verifyToken(secret, token)
-    if (!verified.ok) throw new HttpError(401, verified.reason)
+    if (!verified.ok) {
+      failed({ kind: verified.kind, status: 401, reason: verified.reason, method: c.req.method, path: c.req.path })
+      throw new HttpError(401, verified.reason)
+    }
     c.set('claims', verified.claims)
-    return next()
+    await next()
+    // Routes check the room and the admin claim themselves; their 403s are auth failures too.
+    if (c.res.status === 403 && c.error instanceof HttpError) {
+      failed({ kind: 'forbidden', status: 403, reason: c.error.message, method: c.req.method, path: c.req.path })
+    }
   }
 }
 

@@ -29,6 +29,14 @@ export class RoomLimitError extends Error {
   readonly code = 'ROOM_LIMIT'
 }
 
+/** Opening a room was refused because the server is shutting down. */
+export class ShuttingDownError extends Error {
+  readonly code = 'SHUTTING_DOWN'
+  constructor() {
+    super('server is shutting down')
+  }
+}
+
 type Entry =
   | { kind: 'loading'; promise: Promise<Room> }
   | { kind: 'live'; room: Room; idleTimer: NodeJS.Timeout | null }
@@ -51,7 +59,7 @@ export class RoomRegistry {
   /** The live room called `name`, loading it if needed. Rejects if storage cannot load it. */
   async open(name: string): Promise<Room> {
     for (;;) {
-      if (this.shuttingDown) throw new Error('server is shutting down')
+      if (this.shuttingDown) throw new ShuttingDownError()
       const entry = this.entries.get(name)
       if (!entry) {
         if (this.entries.size >= (this.options.maxRooms ?? Infinity)) {

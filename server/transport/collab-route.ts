@@ -17,7 +17,8 @@ import type { Logger } from '../log.ts'
 import type { Room } from '../room/room.ts'
 import type { RoomRegistry } from '../room/registry.ts'
 import { originAllowed } from '../auth/origin.ts'
-import { allowsRoom, tokenFrom, verifyToken, type Claims } from '../auth/tokens.ts'
+import { allowsRoom, tokenFrom, verifyToken, type AuthFailure, type Claims } from '../auth/tokens.ts'
+import { messageKind, type MessageKind } from '../protocol/messages.ts'
 import { TokenBucket } from './budget.ts'
 import { WsPeer } from './ws-peer.ts'
 
@@ -46,13 +47,21 @@ export interface CollabDeps {
 
 /** Hooks for metrics: the route reports, it does not count. */
 export interface ConnectionEvents {
+  /** A connection passed origin and token checks. */
   opened?(room: string): void
+  /** A connection closed (accepted or not), with the code the server sent or the client's. */
   closed?(room: string, code: number): void
-  message?(type: 'in' | 'out', bytes: number): void
-  refused?(reason: 'auth' | 'origin' | 'limit' | 'storage'): void
+  /** One WebSocket message, received (`in`) or sent (`out`). */
+  message?(direction: 'in' | 'out', kind: MessageKind, bytes: number): void
+  /** A connection refused for a limit or unavailable storage. */
+  refused?(reason: 'limit' | 'storage'): void
+  /** A connection refused, or closed at its token's expiry, by auth or the origin allowlist. */
+  authFailed?(reason: AuthFailure): void
+  /** A connection closed for bad input by the route itself (rate, server time, text frames); the room reports its own. */
+  rejected?(code: number, reason: string): void
 }
 
-type Access = { ok: true; claims: Claims | null } | { ok: false; code: number; reason: string; kind: 'auth' | 'origin' }
+type Access = { ok: true; claims: Claims | null } | { ok: false; code: number; reason: string; kind: AuthFailure }
 
 export function collabHandler(deps: CollabDeps) {
   const { registry, log, upgradeWebSocket, limits, authSecret, allowedOrigins, connections, events } = deps
@@ -73,14 +82,21 @@ export function collabHandler(deps: CollabDeps) {
       peer.close(code, reason)
       room?.leave(peer)
     }
+    /** Closes the connection for bad input, as the room does for the violations it sees. */
+    const reject = (code: number, reason: string) => {
+      events?.rejected?.(code, reason)
+      log.warn({ room: name, conn: id, code, reason }, 'connection closed for bad input')
+      refuse(code, reason)
+    }
 
     return {
       onOpen(_evt, ws: WSContext<WebSocket>) {
-        peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes)
+        const sent = events?.message ? (frame: Uint8Array) => events.message!('out', messageKind(frame), frame.byteLength) : undefined
+        peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes, sent)
         connections.count++
         if (!access.ok) {
-          events?.refused?.(access.kind)
-          log.warn({ room: name, conn: id, code: access.code, reason: access.reason }, 'connection refused')
+          events?.authFailed?.(access.kind)
+          log.warn({ room: name, conn: id, code: access.code, reason: access.reason, kind: access.kind }, 'connection refused')
           peer.close(access.code, access.reason)
           return
         }
@@ -93,12 +109,19 @@ export function collabHandler(deps: CollabDeps) {
           const armExpiry = () => {
             const ms = access.claims!.exp * 1000 - Date.now()
             if (ms > MAX_TIMER_MS) expiry = setTimeout(armExpiry, MAX_TIMER_MS)
-            else expiry = setTimeout(() => refuse(CloseCode.unauthorized, 'token expired: ask for a new link'), Math.max(0, ms))
+            else {
+              expiry = setTimeout(() => {
+                events?.authFailed?.('expired')
+                log.info({ room: name, conn: id }, 'token expired; closing its connection')
+                refuse(CloseCode.unauthorized, 'token expired: ask for a new link')
+              }, Math.max(0, ms))
+            }
             expiry.unref()
           }
           armExpiry()
         }
         events?.opened?.(name)
+        log.info({ room: name, conn: id, mode: readOnly ? 'read' : 'write' }, 'connection opened')
         registry.open(name).then(
           (r) => {
             if (peer.gone || peer.closedWith) return
@@ -123,26 +146,26 @@ export function collabHandler(deps: CollabDeps) {
         // before it saw the close must be stored. A rejected peer has left its room, which ignores it.
         if (peer.gone) return
         if (typeof evt.data === 'string') {
-          refuse(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
+          reject(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
           return
         }
         if (!rate.take(1)) {
-          refuse(CloseCode.policyViolation, `more than ${limits.messagesPerSecond} messages per second`)
+          reject(CloseCode.policyViolation, `more than ${limits.messagesPerSecond} messages per second`)
           return
         }
         const bytes = new Uint8Array(evt.data as ArrayBuffer)
         peer.bytesIn += bytes.byteLength
-        events?.message?.('in', bytes.byteLength)
+        events?.message?.('in', messageKind(bytes), bytes.byteLength)
         if (!room) {
           if (peer.closedWith) return
           if (queue.length < MAX_QUEUED_BEFORE_LOAD) queue.push(bytes)
-          else refuse(CloseCode.policyViolation, 'too many messages before the document loaded')
+          else reject(CloseCode.policyViolation, 'too many messages before the document loaded')
           return
         }
         const started = performance.now()
         room.receive(peer, bytes)
         if (!cpu.take(performance.now() - started)) {
-          refuse(CloseCode.policyViolation, 'connection is using too much server time')
+          reject(CloseCode.policyViolation, 'connection is using too much server time')
         }
       },
       onClose(evt) {
@@ -183,11 +206,11 @@ async function checkAccess(
     return { ok: false, code: CloseCode.forbidden, reason: 'origin not allowed: add it to ALLOWED_ORIGINS', kind: 'origin' }
   }
   if (secret === null) return { ok: true, claims: null }
-  if (!token) return { ok: false, code: CloseCode.unauthorized, reason: 'a token is required: open the document with its share link', kind: 'auth' }
+  if (!token) return { ok: false, code: CloseCode.unauthorized, reason: 'a token is required: open the document with its share link', kind: 'missing' }
   const verified = await verifyToken(secret, token)
-  if (!verified.ok) return { ok: false, code: CloseCode.unauthorized, reason: verified.reason, kind: 'auth' }
+  if (!verified.ok) return { ok: false, code: CloseCode.unauthorized, reason: verified.reason, kind: verified.kind }
   if (!allowsRoom(verified.claims, room)) {
-    return { ok: false, code: CloseCode.forbidden, reason: 'this token is for another document', kind: 'auth' }
+    return { ok: false, code: CloseCode.forbidden, reason: 'this token is for another document', kind: 'forbidden' }
   }
   return { ok: true, claims: verified.claims }
 }

@@ -17,6 +17,8 @@ export class WsPeer implements Peer {
     readonly readOnly: boolean,
     /** Bytes queued to this socket (unread by the client) past which it is closed as a slow consumer. */
     private maxBuffered: number,
+    /** Told about every frame sent (metrics). */
+    private onSent?: (frame: Uint8Array) => void,
   ) {}
 
   send(frame: Uint8Array): void {
@@ -29,6 +31,7 @@ export class WsPeer implements Peer {
       return
     }
     this.bytesOut += frame.byteLength
+    this.onSent?.(frame)
     this.ws.send(frame, { binary: true })
   }
 
