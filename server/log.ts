@@ -14,7 +14,16 @@ export interface LogOptions {
   destination?: pino.DestinationStream
 }
 
-export const REDACT_PATHS = ['token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret']
+export const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'secret',
+  '*.secret',
+  'authSecret',
+  '*.authSecret',
+]
 
 export function createLogger(opts: LogOptions): Logger {
   const base: pino.LoggerOptions = {
