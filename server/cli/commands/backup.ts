@@ -35,7 +35,7 @@ export async function backupCommand(p: Parsed, cli: Cli): Promise<number> {
     documents = log.list().length
     let restarts = 0
     let lastRemaining = Infinity
-    await log.db.backup(tmp, {
+    const { totalPages } = await log.db.backup(tmp, {
       progress({ totalPages, remainingPages }) {
         if (remainingPages > lastRemaining) restarts++
         lastRemaining = remainingPages
@@ -44,6 +44,7 @@ export async function backupCommand(p: Parsed, cli: Cli): Promise<number> {
         return restarts >= MAX_RESTARTS ? 0x7fffffff : Math.max(100, Math.ceil(totalPages / 64))
       },
     })
+    bar.update(totalPages, totalPages) // the last step reports nothing: it resolves the promise instead
     bar.end()
     const copy = new Database(tmp)
     try {
