@@ -4,10 +4,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Writable } from 'node:stream'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { createLogger } from '../log.ts'
 import { readLock } from '../ops/lock.ts'
+import { SqliteStore } from '../storage/sqlite/store.ts'
+import type { DocStore } from '../storage/store.ts'
 import { issueToken } from '../auth/tokens.ts'
 import { addParagraph, closeEvent, connectClient, paragraphs, rawSocket, startTestServer, waitFor, type TestClient, type TestServer } from './harness.ts'
 
@@ -285,5 +290,57 @@ describe('data directory lock', () => {
     expect(readLock(t.dataDir)).toBeNull()
     const again = await startTestServer({}, { dataDir: t.dataDir })
     await again.dispose()
+  })
+})
+
+/** A real store whose `ping` and `close` the test holds and releases (fault injection, as in storage-faults.test.ts). */
+class HeldStore implements DocStore {
+  private pings: (() => void)[] = []
+  private closing: (() => void) | null = null
+  holdClose = false
+  constructor(private inner: DocStore) {}
+  get heldPings(): number {
+    return this.pings.length
+  }
+  releasePings(): void {
+    for (const release of this.pings.splice(0)) release()
+  }
+  releaseClose(): void {
+    this.closing?.()
+  }
+  ping = async () => {
+    await new Promise<void>((resolve) => this.pings.push(resolve))
+    return this.inner.ping()
+  }
+  close = async () => {
+    if (this.holdClose) await new Promise<void>((resolve) => (this.closing = resolve))
+    return this.inner.close()
+  }
+  append = (room: string, update: Uint8Array) => this.inner.append(room, update)
+  load = (room: string) => this.inner.load(room)
+  compact = (room: string) => this.inner.compact(room)
+  quarantine = (room: string, seq: number, reason: string) => this.inner.quarantine(room, seq, reason)
+  quarantineData = (room: string, data: Uint8Array, reason: string) => this.inner.quarantineData(room, data, reason)
+  meta = (room: string) => this.inner.meta(room)
+  list = () => this.inner.list()
+  delete = (room: string) => this.inner.delete(room)
+  stats = () => this.inner.stats()
+}
+
+describe('readiness during shutdown', () => {
+  it('a probe answered after shutdown began says 503 "shutting down", even if storage said yes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkwell-ready-'))
+    const store = new HeldStore(await SqliteStore.open({ dir, durability: 'fsync' }))
+    const t = await startTestServer({}, { parts: { store }, dataDir: dir })
+    const probe = fetch(`${t.httpUrl}/readyz`)
+    await waitFor(() => store.heldPings === 1, 'the probe is asking storage')
+    store.holdClose = true
+    const stopping = t.stop()
+    store.releasePings()
+    const res = await probe
+    expect(res.status).toBe(503)
+    expect(await res.json()).toEqual({ ready: false, reason: 'shutting down' })
+    store.releaseClose()
+    await stopping
   })
 })
