@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
-import { createNodeWebSocket } from '@hono/node-ws'
+import { createNodeWebSocket } from './transport/node-websocket.ts'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -126,17 +126,18 @@ async function compose(config: Config, log: Logger, parts: ServerParts, store: D
   }
 
   const app = new Hono()
-  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app })
-  // `ws` accepts 100 MiB messages by default; see shared/limits.ts for why ours is smaller.
-  wss.options.maxPayload = config.maxMessageBytes
-  // Browsers never fragment their messages; a flood of tiny fragments only costs memory (ws 8.21 advisory).
-  wss.options.maxFragments = 1024
-  wss.options.maxBufferedChunks = 16 * 1024
-  // Compression stays off: a deflated frame can inflate far past its size on the wire (decompression bombs).
-  wss.options.perMessageDeflate = false
-  // A client that passes its token as y-websocket `protocols: ['inkwell-auth', token]` must get a protocol back,
-  // or browsers drop the connection; the token itself is never echoed.
-  wss.options.handleProtocols = (protocols: Set<string>) => (protocols.has(AUTH_SUBPROTOCOL) ? AUTH_SUBPROTOCOL : false)
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket(app, {
+    // `ws` accepts 100 MiB messages by default; see shared/limits.ts for why ours is smaller.
+    maxPayload: config.maxMessageBytes,
+    // Browsers never fragment their messages; a flood of tiny fragments only costs memory (ws 8.21 advisory).
+    maxFragments: 1024,
+    maxBufferedChunks: 16 * 1024,
+    // Compression stays off: a deflated frame can inflate far past its size on the wire (decompression bombs).
+    perMessageDeflate: false,
+    // A client that passes its token as y-websocket `protocols: ['inkwell-auth', token]` must get a protocol back,
+    // or browsers drop the connection; the token itself is never echoed.
+    handleProtocols: (protocols: Set<string>) => (protocols.has(AUTH_SUBPROTOCOL) ? AUTH_SUBPROTOCOL : false),
+  })
 
   app.onError(errorHandler(log))
   app.route('/', healthRoutes({ store, shuttingDown: () => shuttingDown }))
@@ -164,7 +165,7 @@ async function compose(config: Config, log: Logger, parts: ServerParts, store: D
     collabHandler({
       registry,
       log,
-      upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket<WebSocket>,
+      upgradeWebSocket,
       limits,
       authSecret: config.authSecret,
       allowedOrigins: config.allowedOrigins,
@@ -187,20 +188,24 @@ async function compose(config: Config, log: Logger, parts: ServerParts, store: D
   app.notFound((c) => c.json({ error: `nothing at ${c.req.path}: the editor is at / and the API under /api` }, 404))
 
   const tls = config.tls
+  // Handshakes that never finish (slowloris): headers, upgrade included, must arrive within the limit. Node checks
+  // these timeouts every `connectionsCheckingInterval` (30 s by default, fixed when the server is made), so the
+  // interval is set here, at construction, to a fraction of the limit.
+  const timeouts = {
+    headersTimeout: limits.handshakeTimeoutMs,
+    requestTimeout: Math.max(limits.handshakeTimeoutMs, 30_000),
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.handshakeTimeoutMs / 4))),
+  }
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve(
       tls
-        ? { fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }
-        : { fetch: app.fetch, port: config.port, hostname: config.host },
+        ? { fetch: app.fetch, port: config.port, hostname: config.host, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key, ...timeouts } }
+        : { fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: timeouts },
       () => resolve(s),
     )
     s.once('error', reject)
   })
-  injectWebSocket(server)
-  // Handshakes that never finish (slowloris): headers, upgrade included, must arrive within the limit.
-  const http = server as import('node:http').Server
-  http.headersTimeout = limits.handshakeTimeoutMs
-  http.requestTimeout = Math.max(limits.handshakeTimeoutMs, 30_000)
+  injectWebSocket(server as import('node:http').Server)
   const port = (server.address() as AddressInfo).port
   const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   lock?.update({ url, auth: config.authSecret !== null, tlsCert: tls?.certFile })

@@ -425,11 +425,17 @@ export class Room {
  * sit in the document as pending structs.
  */
 export function startsPastState(doc: Y.Doc, update: Uint8Array): boolean {
-  let structs: ReturnType<typeof Y.decodeUpdate>['structs']
+  let decoded: ReturnType<typeof Y.decodeUpdate>
   try {
-    structs = Y.decodeUpdate(update).structs
+    decoded = Y.decodeUpdate(update)
   } catch (err) {
     throw new ProtocolError(`update does not decode: ${(err as Error).message}`)
+  }
+  const { structs, ds } = decoded
+  // `decodeUpdate` ignores bytes after the delete set. An update that holds nothing encodes as 2 bytes; more bytes
+  // that decode to nothing are not an update (the V2 payloads of yjs#687 read as V1 look like this).
+  if (structs.length === 0 && ds.clients.size === 0 && update.byteLength > 2) {
+    throw new ProtocolError('update does not decode: bytes after an empty update')
   }
   let client = -1
   for (const s of structs) {

@@ -78,10 +78,7 @@ export function collabHandler(deps: CollabDeps) {
     let queue: Uint8Array[] = []
     let expiry: NodeJS.Timeout | undefined
 
-    const refuse = (code: number, reason: string) => {
-      peer.close(code, reason)
-      room?.leave(peer)
-    }
+    const refuse = (code: number, reason: string) => peer.kick(code, reason)
     /** Closes the connection for bad input, as the room does for the violations it sees. */
     const reject = (code: number, reason: string) => {
       events?.rejected?.(code, reason)
@@ -93,6 +90,7 @@ export function collabHandler(deps: CollabDeps) {
       onOpen(_evt, ws: WSContext<WebSocket>) {
         const sent = events?.message ? (frame: Uint8Array) => events.message!('out', messageKind(frame), frame.byteLength) : undefined
         peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes, sent)
+        peer.onKicked = () => room?.leave(peer)
         connections.count++
         if (!access.ok) {
           events?.authFailed?.(access.kind)
@@ -143,8 +141,8 @@ export function collabHandler(deps: CollabDeps) {
       },
       onMessage(evt) {
         // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
-        // before it saw the close must be stored. A rejected peer has left its room, which ignores it.
-        if (peer.gone) return
+        // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
+        if (peer.gone || peer.kicked) return
         if (typeof evt.data === 'string') {
           reject(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
           return
@@ -153,7 +151,8 @@ export function collabHandler(deps: CollabDeps) {
           reject(CloseCode.policyViolation, `more than ${limits.messagesPerSecond} messages per second`)
           return
         }
-        const bytes = new Uint8Array(evt.data as ArrayBuffer)
+        const data = evt.data as Uint8Array | ArrayBuffer
+        const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
         peer.bytesIn += bytes.byteLength
         events?.message?.('in', messageKind(bytes), bytes.byteLength)
         if (!room) {
