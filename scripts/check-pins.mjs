@@ -2,9 +2,7 @@
 // fixed releases (ws 8.21.1: fragment-flood memory exhaustion; hono 4.13.11; yjs 13.6.31: documents that could not
 // load again). Runs in CI whether or not the registry's advisory endpoint answers.
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 
-const require = createRequire(import.meta.url)
 const MIN = { ws: '8.21.1', hono: '4.13.11', yjs: '13.6.31' }
 
 const parse = (v) => v.split('-')[0].split('.').map(Number)
@@ -25,7 +23,8 @@ for (const [name, min] of Object.entries(MIN)) {
       bad++
     }
   }
-  const installed = require(`${name}/package.json`).version
+  // Read the file directly: some packages' `exports` do not expose package.json.
+  const installed = JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
   console.log(`pins: ${name} ${installed} (>= ${min}), ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} in the lockfile`)
 }
 process.exit(bad ? 1 : 0)
