@@ -1,6 +1,7 @@
 /** The database of the data directory, opened for an admin command. */
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { acquireLock, LockError } from '../ops/lock.ts'
 import { SqliteLog } from '../storage/sqlite/db.ts'
 import { DB_FILE } from '../storage/sqlite/store.ts'
 import { CliError, type Cli } from './context.ts'
@@ -24,5 +25,30 @@ export function openDb(cli: Cli, mode: 'read' | 'write' | 'create'): SqliteLog {
     return new SqliteLog(file, 'fsync', { readonly: mode === 'read' })
   } catch (err) {
     throw new CliError(`cannot open ${file}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Runs `use` on the database opened to change it, under the data directory's lock so that no server starts
+ * meanwhile (see server/ops/lock.ts). The database is closed and the lock released as soon as `use` returns or
+ * throws, so `use` must be synchronous.
+ */
+export function withLockedDb<T>(cli: Cli, mode: 'write' | 'create', use: (log: SqliteLog) => T): T {
+  let lock
+  try {
+    lock = acquireLock(cli.dataDir, 'cli')
+  } catch (err) {
+    if (err instanceof LockError) throw new CliError(err.message)
+    throw err
+  }
+  try {
+    const log = openDb(cli, mode)
+    try {
+      return use(log)
+    } finally {
+      log.close()
+    }
+  } finally {
+    lock.release()
   }
 }

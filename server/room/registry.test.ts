@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode } from '../../shared/close-codes.ts'
 import { silentLogger } from '../log.ts'
+import { ForwardingStore } from '../storage/forwarding.ts'
 import { MemoryStore } from '../storage/memory.ts'
-import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc, type StoreStats } from '../storage/store.ts'
+import { StorageError, type CompactResult, type DocStore, type LoadedDoc } from '../storage/store.ts'
 import { MemoryClient, drainMicrotasks, expectConverged, settle } from './memory-client.ts'
 import { RoomLimitError, RoomRegistry, type RegistryOptions } from './registry.ts'
 
@@ -29,7 +30,7 @@ class Gate {
   }
 }
 
-class TestStore implements DocStore {
+class TestStore extends ForwardingStore {
   readonly calls = { load: 0, append: 0, compact: 0 }
   readonly loadGate = new Gate()
   readonly appendGate = new Gate()
@@ -39,9 +40,11 @@ class TestStore implements DocStore {
   /** When set, the next load rejects with this error. */
   failNextLoad: Error | null = null
 
-  constructor(readonly inner: MemoryStore = new MemoryStore()) {}
+  constructor(inner: MemoryStore = new MemoryStore()) {
+    super(inner)
+  }
 
-  async load(room: string): Promise<LoadedDoc> {
+  override async load(room: string): Promise<LoadedDoc> {
     this.calls.load++
     await this.loadGate.pass()
     if (this.failNextLoad) {
@@ -49,42 +52,18 @@ class TestStore implements DocStore {
       this.failNextLoad = null
       throw err
     }
-    return this.inner.load(room)
+    return super.load(room)
   }
-  async append(room: string, update: Uint8Array): Promise<void> {
+  override async append(room: string, update: Uint8Array): Promise<void> {
     this.calls.append++
     await this.appendGate.pass()
     if (this.failAppends) throw this.failAppends
-    return this.inner.append(room, update)
+    return super.append(room, update)
   }
-  async compact(room: string): Promise<CompactResult> {
+  override async compact(room: string): Promise<CompactResult> {
     this.calls.compact++
     await this.compactGate.pass()
-    return this.inner.compact(room)
-  }
-  quarantine(room: string, seq: number, reason: string): Promise<void> {
-    return this.inner.quarantine(room, seq, reason)
-  }
-  quarantineData(room: string, data: Uint8Array, reason: string): Promise<void> {
-    return this.inner.quarantineData(room, data, reason)
-  }
-  meta(room: string): Promise<DocMeta | null> {
-    return this.inner.meta(room)
-  }
-  list(): Promise<DocMeta[]> {
-    return this.inner.list()
-  }
-  delete(room: string): Promise<boolean> {
-    return this.inner.delete(room)
-  }
-  ping(): Promise<void> {
-    return this.inner.ping()
-  }
-  stats(): StoreStats {
-    return this.inner.stats()
-  }
-  close(): Promise<void> {
-    return this.inner.close()
+    return super.compact(room)
   }
 }
 

@@ -5,8 +5,9 @@ import * as encoding from 'lib0/encoding'
 import * as prng from 'lib0/prng'
 import * as syncProtocol from 'y-protocols/sync'
 import { CloseCode } from '../../shared/close-codes.ts'
+import { ForwardingStore } from '../storage/forwarding.ts'
 import { MemoryStore } from '../storage/memory.ts'
-import { StorageError, type CompactResult, type DocMeta, type DocStore, type LoadedDoc, type StoreStats } from '../storage/store.ts'
+import { StorageError, type DocStore } from '../storage/store.ts'
 import {
   MemoryClient,
   docContent,
@@ -31,17 +32,19 @@ interface HeldAppend {
 }
 
 /** Appends wait in `held` and reach the inner store only when released; the test decides when and in what order. */
-class GatedStore implements DocStore {
+class GatedStore extends ForwardingStore {
   readonly held: HeldAppend[] = []
-  constructor(readonly inner: DocStore = new MemoryStore()) {}
+  constructor(inner: DocStore = new MemoryStore()) {
+    super(inner)
+  }
 
-  append(room: string, update: Uint8Array): Promise<void> {
+  override append(room: string, update: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => this.held.push({ room, update: update.slice(), resolve, reject }))
   }
   /** Stores the held append at `index` (default: the oldest) and resolves it. */
   async release(index = 0): Promise<void> {
     const [h] = this.held.splice(index, 1)
-    await this.inner.append(h.room, h.update)
+    await super.append(h.room, h.update)
     h.resolve()
   }
   async releaseAll(): Promise<void> {
@@ -51,37 +54,6 @@ class GatedStore implements DocStore {
   fail(index: number, err: Error): void {
     const [h] = this.held.splice(index, 1)
     h.reject(err)
-  }
-
-  load(room: string): Promise<LoadedDoc> {
-    return this.inner.load(room)
-  }
-  compact(room: string): Promise<CompactResult> {
-    return this.inner.compact(room)
-  }
-  quarantine(room: string, seq: number, reason: string): Promise<void> {
-    return this.inner.quarantine(room, seq, reason)
-  }
-  quarantineData(room: string, data: Uint8Array, reason: string): Promise<void> {
-    return this.inner.quarantineData(room, data, reason)
-  }
-  meta(room: string): Promise<DocMeta | null> {
-    return this.inner.meta(room)
-  }
-  list(): Promise<DocMeta[]> {
-    return this.inner.list()
-  }
-  delete(room: string): Promise<boolean> {
-    return this.inner.delete(room)
-  }
-  ping(): Promise<void> {
-    return this.inner.ping()
-  }
-  stats(): StoreStats {
-    return this.inner.stats()
-  }
-  close(): Promise<void> {
-    return this.inner.close()
   }
 }
 

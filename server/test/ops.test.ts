@@ -11,8 +11,8 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { createLogger } from '../log.ts'
 import { readLock } from '../ops/lock.ts'
+import { ForwardingStore } from '../storage/forwarding.ts'
 import { SqliteStore } from '../storage/sqlite/store.ts'
-import type { DocStore } from '../storage/store.ts'
 import { issueToken } from '../auth/tokens.ts'
 import { addParagraph, closeEvent, connectClient, paragraphs, rawSocket, startTestServer, waitFor, type TestClient, type TestServer } from './harness.ts'
 
@@ -294,11 +294,10 @@ describe('data directory lock', () => {
 })
 
 /** A real store whose `ping` and `close` the test holds and releases (fault injection, as in storage-faults.test.ts). */
-class HeldStore implements DocStore {
+class HeldStore extends ForwardingStore {
   private pings: (() => void)[] = []
   private closing: (() => void) | null = null
   holdClose = false
-  constructor(private inner: DocStore) {}
   get heldPings(): number {
     return this.pings.length
   }
@@ -308,23 +307,14 @@ class HeldStore implements DocStore {
   releaseClose(): void {
     this.closing?.()
   }
-  ping = async () => {
+  override async ping(): Promise<void> {
     await new Promise<void>((resolve) => this.pings.push(resolve))
-    return this.inner.ping()
+    return super.ping()
   }
-  close = async () => {
+  override async close(): Promise<void> {
     if (this.holdClose) await new Promise<void>((resolve) => (this.closing = resolve))
-    return this.inner.close()
+    return super.close()
   }
-  append = (room: string, update: Uint8Array) => this.inner.append(room, update)
-  load = (room: string) => this.inner.load(room)
-  compact = (room: string) => this.inner.compact(room)
-  quarantine = (room: string, seq: number, reason: string) => this.inner.quarantine(room, seq, reason)
-  quarantineData = (room: string, data: Uint8Array, reason: string) => this.inner.quarantineData(room, data, reason)
-  meta = (room: string) => this.inner.meta(room)
-  list = () => this.inner.list()
-  delete = (room: string) => this.inner.delete(room)
-  stats = () => this.inner.stats()
 }
 
 describe('readiness during shutdown', () => {

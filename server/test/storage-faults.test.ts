@@ -7,28 +7,18 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ForwardingStore } from '../storage/forwarding.ts'
 import { SqliteStore } from '../storage/sqlite/store.ts'
-import { StorageError, type DocStore } from '../storage/store.ts'
+import { StorageError } from '../storage/store.ts'
 import { connectClient, startTestServer, waitFor, type TestClient, type TestServer } from './harness.ts'
 
 /** A fault-injection double around a real store: fails appends with an errno on command, like a failed fsync. */
-class FailingStore implements DocStore {
+class FailingStore extends ForwardingStore {
   failing: string | null = null
-  constructor(private inner: DocStore) {}
-  append(room: string, update: Uint8Array): Promise<void> {
+  override append(room: string, update: Uint8Array): Promise<void> {
     if (this.failing) return Promise.reject(new StorageError(`fsync failed: ${this.failing}`, this.failing))
-    return this.inner.append(room, update)
+    return super.append(room, update)
   }
-  load = (room: string) => this.inner.load(room)
-  compact = (room: string) => this.inner.compact(room)
-  quarantine = (room: string, seq: number, reason: string) => this.inner.quarantine(room, seq, reason)
-  quarantineData = (room: string, data: Uint8Array, reason: string) => this.inner.quarantineData(room, data, reason)
-  meta = (room: string) => this.inner.meta(room)
-  list = () => this.inner.list()
-  delete = (room: string) => this.inner.delete(room)
-  ping = () => this.inner.ping()
-  stats = () => this.inner.stats()
-  close = () => this.inner.close()
 }
 
 let t: TestServer

@@ -3,11 +3,10 @@
  * on the data directory it goes through the API, which first closes the room's connections with 4404; otherwise it
  * deletes from the database under the data directory's lock. There is no undo: `inkwell backup` first.
  */
-import { acquireLock, LockError } from '../../ops/lock.ts'
 import { DELETE_USAGE } from '../usage.ts'
 import { checkFlags, type Parsed } from '../args.ts'
 import { CliError, roomArg, runningServer, type Cli } from '../context.ts'
-import { openDb } from '../open-db.ts'
+import { withLockedDb } from '../open-db.ts'
 import { callServer } from '../server-api.ts'
 
 
@@ -22,23 +21,9 @@ export async function deleteCommand(p: Parsed, cli: Cli): Promise<number> {
     cli.err.write(`deleted "${room}" through the server at ${server.url} (${res.body.clients} connection(s) closed)\n`)
     return 0
   }
-  let lock
-  try {
-    lock = acquireLock(cli.dataDir, 'cli')
-  } catch (err) {
-    if (err instanceof LockError) throw new CliError(err.message)
-    throw err
-  }
-  try {
-    const log = openDb(cli, 'write')
-    try {
-      if (!log.delete(room)) throw new CliError(`no document named "${room}": see \`inkwell list\``)
-    } finally {
-      log.close()
-    }
-  } finally {
-    lock.release()
-  }
+  withLockedDb(cli, 'write', (log) => {
+    if (!log.delete(room)) throw new CliError(`no document named "${room}": see \`inkwell list\``)
+  })
   cli.err.write(`deleted "${room}" from ${cli.dataDir}\n`)
   return 0
 }

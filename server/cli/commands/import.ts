@@ -7,11 +7,10 @@
 import { readFileSync } from 'node:fs'
 import * as Y from 'yjs'
 import { CONTENT_TYPES, IMPORT_FORMATS, ImportError, formatFromFileName, importChange, parseImport, type ImportFormat } from '../../import/import.ts'
-import { acquireLock, LockError } from '../../ops/lock.ts'
 import { IMPORT_USAGE } from '../usage.ts'
 import { UsageError, checkFlags, flag, type Parsed } from '../args.ts'
 import { CliError, roomArg, runningServer, type Cli } from '../context.ts'
-import { openDb } from '../open-db.ts'
+import { withLockedDb } from '../open-db.ts'
 import { callServer } from '../server-api.ts'
 import { loadRoomDoc } from './room-doc.ts'
 
@@ -48,31 +47,17 @@ export async function importCommand(p: Parsed, cli: Cli): Promise<number> {
     return 0
   }
 
-  let lock
-  try {
-    lock = acquireLock(cli.dataDir, 'cli')
-  } catch (err) {
-    if (err instanceof LockError) throw new CliError(err.message)
-    throw err
-  }
-  try {
-    const log = openDb(cli, 'create')
-    try {
-      const { doc } = loadRoomDoc(log, room)
-      const updates: Uint8Array[] = []
-      doc.on('update', (u: Uint8Array) => updates.push(u))
-      doc.transact(() => importChange(content)(doc))
-      const dropped = doc.store.pendingStructs !== null || doc.store.pendingDs !== null
-      // What did not integrate is not stored, as the server would not store it (see Room.serverChange).
-      if (updates.length > 0) log.appendBatch([{ room, update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates) }])
-      doc.destroy()
-      cli.err.write(`imported ${file} into "${room}" in ${cli.dataDir} (no server running)\n`)
-      if (dropped) cli.err.write('warning: part of the update references state this document does not have and was not applied\n')
-    } finally {
-      log.close()
-    }
-  } finally {
-    lock.release()
-  }
+  withLockedDb(cli, 'create', (log) => {
+    const { doc } = loadRoomDoc(log, room)
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    doc.transact(() => importChange(content)(doc))
+    const dropped = doc.store.pendingStructs !== null || doc.store.pendingDs !== null
+    // What did not integrate is not stored, as the server would not store it (see Room.serverChange).
+    if (updates.length > 0) log.appendBatch([{ room, update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates) }])
+    doc.destroy()
+    cli.err.write(`imported ${file} into "${room}" in ${cli.dataDir} (no server running)\n`)
+    if (dropped) cli.err.write('warning: part of the update references state this document does not have and was not applied\n')
+  })
   return 0
 }
