@@ -138,6 +138,8 @@ export class RoomRegistry {
     }
     this.storageErrors.delete(name)
     const room = new Room(name, doc, this.store, this.hooks, this.options.room ?? DEFAULT_ROOM_OPTIONS, this.options.observer)
+    // One clean record (a compaction snapshot, usually) is the whole document already encoded: newcomers get it as is.
+    if (loaded.records.length === 1 && bad.length === 0 && !pending) room.seedFullState(loaded.records[0].update)
     this.log.debug(
       { room: name, records: loaded.records.length, ms: Math.round(performance.now() - started) },
       'room loaded',

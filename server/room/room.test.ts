@@ -16,6 +16,7 @@ import {
   frameKind,
   settle,
   syncPayload,
+  TEXT_NAME,
 } from './memory-client.ts'
 import { DEFAULT_ROOM_OPTIONS, Room, type RoomHooks, type RoomOptions } from './room.ts'
 import type { RoomObserver } from './observer.ts'
@@ -210,6 +211,41 @@ describe('Room: relay and convergence', () => {
     expect(late.synced).toBe(true)
     expect(late.text.toString()).toBe('early')
     await expectConverged(room, [a, late], store)
+  })
+
+  it('newcomers with empty documents share one encoding of the state, and never a stale one', async () => {
+    const { room, store } = makeRoom()
+    const a = client('a')
+    a.connect(room)
+    a.text.insert(0, 'first')
+    await settle(room, [a])
+    const late1 = client('late1')
+    const late2 = client('late2')
+    late1.connect(room)
+    late2.connect(room)
+    await settle(room, [a, late1, late2])
+    expect(late2.text.toString()).toBe('first')
+    // A change after the cached encoding: the next newcomer must see it.
+    a.text.insert(5, ' second')
+    await settle(room, [a, late1, late2])
+    const late3 = client('late3')
+    late3.connect(room)
+    await settle(room, [a, late1, late2, late3])
+    expect(late3.text.toString()).toBe('first second')
+    await expectConverged(room, [a, late1, late2, late3], store)
+  })
+
+  it('a room loaded from one snapshot answers newcomers with those stored bytes until it changes', async () => {
+    const source = new Y.Doc()
+    source.getText(TEXT_NAME).insert(0, 'from the snapshot')
+    const snapshot = Y.encodeStateAsUpdate(source)
+    const { room } = makeRoom()
+    Y.applyUpdate(room.doc, snapshot)
+    room.seedFullState(snapshot)
+    const late = client('late')
+    late.connect(room)
+    await settle(room, [late])
+    expect(late.text.toString()).toBe('from the snapshot')
   })
 
   it('an update is never echoed to its sender', async () => {

@@ -89,6 +89,8 @@ export class Room {
   private state: RoomState = { kind: 'live' }
   private peers = new Map<Peer, PeerState>()
   private awarenessOwner = new Map<number, Peer>()
+  /** The whole document as one encoded update, while it is known and current (see `answerStep1`). */
+  private fullState: Uint8Array | null = null
   /** Updates applied but not yet relayed, in arrival order. */
   private outbox: Relay[] = []
   /** Writes not yet answered by the store. Each settles (never rejects); failures fail the room. */
@@ -188,10 +190,23 @@ export class Room {
     this.leave(peer)
   }
 
+  /**
+   * Gives the room the encoded state it was loaded from, to answer newcomers without encoding the document. Only
+   * valid until the document changes, and only when `state` holds exactly the document.
+   */
+  seedFullState(state: Uint8Array): void {
+    this.fullState = state
+  }
+
   private answerStep1(peer: Peer, stateVector: Uint8Array): void {
     let update: Uint8Array
     try {
-      update = Y.encodeStateAsUpdate(this.doc, stateVector)
+      // A newcomer with an empty document (state vector `[0]`) needs everything: the same bytes for every such
+      // newcomer until the document changes. Encoding a large document per newcomer costs tens of milliseconds.
+      update =
+        stateVector.length === 1 && stateVector[0] === 0
+          ? (this.fullState ??= Y.encodeStateAsUpdate(this.doc))
+          : Y.encodeStateAsUpdate(this.doc, stateVector)
     } catch (err) {
       throw new ProtocolError(`malformed state vector: ${(err as Error).message}`)
     }
@@ -298,6 +313,7 @@ export class Room {
   }
 
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.fullState = null
     if (origin === STORAGE_ORIGIN || this.state.kind !== 'live') return
     const at = performance.now()
     const relay: Relay = { frame: encodeUpdate(update), origin, durable: false, at }
