@@ -1,0 +1,74 @@
+/**
+ * Idle connections: connect `rooms × perRoom` clients (round-robin over the rooms), wait until every one has
+ * synced, let the server settle, and read how much its resident memory grew per connection.
+ *
+ * RSS growth also holds one-off costs (code compiled on first use, heap reserved in steps), which more clients
+ * amortise: the full mode's 2,000 give a steadier figure than the quick mode's 500. (A marginal figure, the growth
+ * over a second batch of clients, was tried and dropped: heap steps made it swing from 0 to 2× between repeats.)
+ */
+import { connect, connectMany, type Protocol } from './clients.ts'
+import { Window, sleep } from './window.ts'
+import { rssKb } from '../proc.ts'
+import { median } from '../stats.ts'
+
+export interface IdleParams {
+  protocol: Protocol
+  url: string
+  serverPid: number
+  roomPrefix: string
+  rooms: number
+  perRoom: number
+  /** Handshakes in flight at once. */
+  concurrency: number
+  /** Quiet time after the last sync before memory is read (lets allocation settle, and a GC run). */
+  settleMs: number
+}
+
+export interface IdleResult {
+  clients: number
+  syncAllMs: number
+  rssBeforeKb: number
+  rssAfterKb: number
+  kibPerConnection: number
+  /** Server CPU spent connecting and syncing, per connection. */
+  serverCpuUsPerConnection: number
+  genCores: number
+}
+
+async function steadyRss(pid: number): Promise<number> {
+  const samples: number[] = []
+  for (let i = 0; i < 5; i++) {
+    samples.push(rssKb(pid))
+    await sleep(100)
+  }
+  return median(samples)
+}
+
+export async function runIdle(p: IdleParams): Promise<IdleResult> {
+  const total = p.rooms * p.perRoom
+  const rssBeforeKb = await steadyRss(p.serverPid)
+  const window = new Window(p.serverPid, null)
+  await window.start()
+  const clients = await connectMany(
+    total,
+    p.concurrency,
+    (i) => connect(p.protocol, p.url, `${p.roomPrefix}-${i % p.rooms}`),
+    120_000,
+  )
+  const w = await window.stop()
+  try {
+    await sleep(p.settleMs)
+    const rssAfterKb = await steadyRss(p.serverPid)
+    return {
+      clients: total,
+      syncAllMs: w.wallMs,
+      rssBeforeKb,
+      rssAfterKb,
+      kibPerConnection: (rssAfterKb - rssBeforeKb) / total,
+      serverCpuUsPerConnection: w.serverCpuUs / total,
+      genCores: w.genCpuUs / 1000 / w.wallMs,
+    }
+  } finally {
+    for (const c of clients) c.destroy()
+  }
+}
