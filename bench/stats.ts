@@ -36,14 +36,5 @@ export function latency(samples: ArrayLike<number>): Latency {
   }
 }
 
-/** A small deterministic generator (mulberry32), so every server gets the same keystrokes. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded generator the tests use, so every server gets the same keystrokes. */
+export { rng } from '../server/test/rng.ts'
