@@ -3,7 +3,6 @@ import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as prng from 'lib0/prng'
-import * as syncProtocol from 'y-protocols/sync'
 import { CloseCode } from '../../shared/close-codes.ts'
 import { ForwardingStore } from '../storage/forwarding.ts'
 import { MemoryStore } from '../storage/memory.ts'
@@ -18,6 +17,7 @@ import {
   syncPayload,
   TEXT_NAME,
 } from './memory-client.ts'
+import { awarenessFrameOf, awarenessUpdate, updateFrame, type AwarenessClaim } from '../test/attack-frames.ts'
 import { DEFAULT_ROOM_OPTIONS, Room, type RoomHooks, type RoomOptions } from './room.ts'
 import type { RoomObserver } from './observer.ts'
 import type { Peer } from './peer.ts'
@@ -91,6 +91,17 @@ function makeRoom(store: DocStore = new MemoryStore(), options: Partial<RoomOpti
   return { room, store, log }
 }
 
+/** A room with clients `a` and `b` connected and synced: where most tests here start. */
+async function connectedPair<S extends DocStore>(store: S, options: Partial<RoomOptions> = {}) {
+  const made = makeRoom(store, options)
+  const a = client('a')
+  const b = client('b')
+  a.connect(made.room)
+  b.connect(made.room)
+  await settle(made.room, [a, b])
+  return { ...made, store, a, b }
+}
+
 function client(name: string, opts: ConstructorParameters<typeof MemoryClient>[1] = {}): MemoryClient {
   const c = new MemoryClient(name, opts)
   cleanups.push(() => c.destroy())
@@ -102,28 +113,8 @@ async function storedBytes(store: DocStore, name = ROOM): Promise<number[][]> {
   return (await store.load(name)).records.map((r) => Array.from(r.update))
 }
 
-/** A sync update frame, framed with y-protocols (not with the module under test). */
-function updateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
-}
-
-/** An awareness frame written by hand, so a test can claim any client id and clock. */
-function awarenessFrame(entries: { clientID: number; clock: number; state: unknown }[]): Uint8Array {
-  const inner = encoding.createEncoder()
-  encoding.writeVarUint(inner, entries.length)
-  for (const e of entries) {
-    encoding.writeVarUint(inner, e.clientID)
-    encoding.writeVarUint(inner, e.clock)
-    encoding.writeVarString(inner, JSON.stringify(e.state))
-  }
-  const outer = encoding.createEncoder()
-  encoding.writeVarUint(outer, 1)
-  encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner))
-  return encoding.toUint8Array(outer)
-}
+/** An awareness frame claiming any client ids and clocks (built by hand in attack-frames.ts, not by the module under test). */
+const awarenessFrame = (entries: AwarenessClaim[]): Uint8Array => awarenessFrameOf(awarenessUpdate(entries))
 
 /** The client ids in an awareness frame, read with lib0. */
 function awarenessIds(frame: Uint8Array): number[] {
@@ -185,12 +176,7 @@ function wellFormed(frame: Uint8Array): boolean {
 
 describe('Room: relay and convergence', () => {
   it('two clients editing concurrently converge through the room, and the store holds the same document', async () => {
-    const { room, store } = makeRoom()
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, store, a, b } = await connectedPair(new MemoryStore())
     a.text.insert(0, 'hello')
     b.text.insert(0, 'world')
     b.fragment.insert(0, [new Y.XmlElement('paragraph')])
@@ -249,12 +235,7 @@ describe('Room: relay and convergence', () => {
   })
 
   it('an update is never echoed to its sender', async () => {
-    const { room } = makeRoom()
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, a, b } = await connectedPair(new MemoryStore())
     a.text.insert(0, 'one')
     await settle(room, [a, b])
     a.text.insert(3, 'two')
@@ -290,13 +271,7 @@ describe('Room: write-ahead relay', () => {
   })
 
   it('relays leave in the order updates arrived, whatever order the store answers in', async () => {
-    const store = new GatedStore()
-    const { room } = makeRoom(store)
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, store, a, b } = await connectedPair(new GatedStore())
     a.text.insert(0, 'first ')
     a.text.insert(6, 'second')
     a.flushToServer()
@@ -375,13 +350,7 @@ describe('Room: write-ahead relay', () => {
   })
 
   it('after a failed append, a later write that the store accepts is not relayed either', async () => {
-    const store = new GatedStore()
-    const { room } = makeRoom(store)
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, store, a, b } = await connectedPair(new GatedStore())
     a.text.insert(0, 'x')
     a.text.insert(1, 'y')
     a.flushToServer()
@@ -456,12 +425,7 @@ describe('Room: server changes (imports)', () => {
 
 describe('Room: updates that do not integrate', () => {
   it('an update that references missing state is not stored or relayed, and its sender gets a sync step 1', async () => {
-    const { room, store } = makeRoom()
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, store, a, b } = await connectedPair(new MemoryStore())
     const [, second] = dependentUpdates()
     a.send(updateFrame(second))
     a.flushToServer()
@@ -477,12 +441,7 @@ describe('Room: updates that do not integrate', () => {
   })
 
   it('the missing state sent afterwards integrates both updates, as an honest client resyncing would', async () => {
-    const { room, store } = makeRoom()
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, store, a, b } = await connectedPair(new MemoryStore())
     const [first, second] = dependentUpdates()
     a.send(updateFrame(second))
     a.flushToServer()
@@ -687,12 +646,7 @@ describe('Room: malformed frames', () => {
 
 describe('Room: awareness', () => {
   it('an awareness state reaches the other peer', async () => {
-    const { room } = makeRoom()
-    const a = client('a')
-    const b = client('b')
-    a.connect(room)
-    b.connect(room)
-    await settle(room, [a, b])
+    const { room, a, b } = await connectedPair(new MemoryStore())
     a.awareness.setLocalState({ user: 'a', cursor: 3 })
     await settle(room, [a, b])
     expect(b.awareness.getStates().get(a.doc.clientID)).toEqual({ user: 'a', cursor: 3 })
