@@ -33,6 +33,20 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 let nextConnection = 1
 
+/**
+ * The kind of a frame being sent, decoded once per frame: a relay sends the same frame object to every peer of the
+ * room, so decoding it again for each peer's metrics would repeat the same work across the whole relay loop.
+ */
+let lastSent: Uint8Array | null = null
+let lastSentKind: MessageKind = 'unknown'
+function kindOfSent(frame: Uint8Array): MessageKind {
+  if (frame !== lastSent) {
+    lastSent = frame
+    lastSentKind = messageKind(frame)
+  }
+  return lastSentKind
+}
+
 export interface CollabDeps {
   registry: RoomRegistry
   log: Logger
@@ -88,7 +102,7 @@ export function collabHandler(deps: CollabDeps) {
 
     return {
       onOpen(_evt, ws: WSContext<WebSocket>) {
-        const sent = events?.message ? (frame: Uint8Array) => events.message!('out', messageKind(frame), frame.byteLength) : undefined
+        const sent = events?.message ? (frame: Uint8Array) => events.message!('out', kindOfSent(frame), frame.byteLength) : undefined
         peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes, sent)
         peer.onKicked = () => room?.leave(peer)
         connections.count++
