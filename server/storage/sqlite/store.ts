@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { CompactResult, DocMeta, DocStore, Durability, LoadedDoc, StoreStats } from '../store.ts'
 import { StorageError } from '../store.ts'
-import type { ReplyBatch, RequestBody, WorkerConfig } from './messages.ts'
+import type { ReplyBatch, Request, RequestBody, WorkerConfig } from './messages.ts'
 
 export interface SqliteStoreOptions {
   /** The data directory; the database is `inkwell.db` inside it. */
@@ -82,8 +82,31 @@ export class SqliteStore implements DocStore {
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.worker.postMessage({ ...body, id })
+      this.outbox.push({ ...body, id } as Request)
+      if (this.outbox.length === 1) queueMicrotask(this.post)
     })
+  }
+
+  /**
+   * Requests made in one turn of the event loop go to the worker as one message, in order: a relay of many updates
+   * (or one incoming TCP read holding several) costs one `postMessage`, not one per update. The worker commits them
+   * together anyway (group commit).
+   */
+  private outbox: Request[] = []
+  private post = (): void => {
+    const batch = this.outbox
+    this.outbox = []
+    if (this.dead) {
+      for (const req of batch) this.settleDead(req.id)
+      return
+    }
+    this.worker.postMessage(batch)
+  }
+
+  private settleDead(id: number): void {
+    const p = this.pending.get(id)
+    this.pending.delete(id)
+    p?.reject(this.dead!)
   }
 
   load(room: string): Promise<LoadedDoc> {

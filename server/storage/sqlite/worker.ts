@@ -27,8 +27,9 @@ const logSize = new Map<string, { records: number; bytes: number }>()
 let queue: Request[] = []
 let scheduled = false
 
-port.on('message', (req: Request) => {
-  queue.push(req)
+// The store posts the requests of one turn as one array (see SqliteStore.post), in order.
+port.on('message', (reqs: Request[]) => {
+  for (const req of reqs) queue.push(req)
   if (!scheduled) {
     scheduled = true
     setImmediate(flush)
