@@ -3,13 +3,14 @@
  * then one after N idle clients have connected and synced, and the difference per connection, largest first.
  * RSS (the idle scenario's figure) also holds native memory and heap reserve; this shows what the server keeps.
  *
- * Run: `npx tsx bench/heap.ts` (CLIENTS=500 ROOMS=25 STORAGE=sqlite by default).
+ * Run: `npx tsx bench/heap.ts` (CLIENTS=500 ROOMS=25 STORAGE=sqlite by default); `SERVER=raw` measures the floor
+ * (bench/servers/raw-relay.ts) the same way, to see which objects every `ws` connection costs anyway.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, connectMany } from './load/clients.ts'
-import { ROOT, spawnChild, type Child } from './servers/spawn.ts'
+import { ROOT, spawnChild, tsEntry, type Child } from './servers/spawn.ts'
 
 const CLIENTS = Number(process.env.CLIENTS ?? 500)
 const ROOMS = Number(process.env.ROOMS ?? 25)
@@ -69,13 +70,18 @@ function totals(s: HeapSnapshot): Totals {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'inkwell-heap-'))
 const snapDir = mkdtempSync(join(tmpdir(), 'inkwell-heapsnap-'))
-const child = await spawnChild(
-  ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, join(ROOT, 'scripts/start.mjs'), '--dev'],
-  { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', STORAGE: process.env.STORAGE ?? 'sqlite' },
-)
+const raw = process.env.SERVER === 'raw'
+const entry = raw ? tsEntry(join(ROOT, 'bench/servers/raw-relay.ts')) : [join(ROOT, 'scripts/start.mjs'), '--dev']
+const child = await spawnChild(['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, ...entry], {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  STORAGE: process.env.STORAGE ?? 'sqlite',
+})
 try {
   const before = totals(await snapshot(child, snapDir))
-  const url = `ws://127.0.0.1:${child.port}/collab`
+  const url = raw ? `ws://127.0.0.1:${child.port}` : `ws://127.0.0.1:${child.port}/collab`
   const clients = await connectMany(CLIENTS, 100, (i) => connect('y-websocket', url, `idle-${i % ROOMS}`), 60_000)
   await new Promise((r) => setTimeout(r, 1000))
   const after = totals(await snapshot(child, snapDir))

@@ -2,6 +2,7 @@
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../../shared/close-codes.ts'
 import type { Peer } from '../room/peer.ts'
+import { sendBinary } from './frames.ts'
 
 export class WsPeer implements Peer {
   bytesIn = 0
@@ -38,7 +39,7 @@ export class WsPeer implements Peer {
     }
     this.bytesOut += frame.byteLength
     this.onSent?.(frame)
-    this.ws.send(frame, { binary: true })
+    sendBinary(this.ws, frame)
   }
 
   /** Closes for misbehaviour: stops handling its messages and takes it out of its room. */
