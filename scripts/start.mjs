@@ -1,9 +1,10 @@
-// `npm start`: build the editor if it has not been built, then run the server in this process (so SIGTERM reaches
-// it directly). `--dev` skips the build check; use `vite dev` for the editor then.
+// `npm start`: build the editor if it has not been built, build the server (scripts/build-server.mjs, ~50 ms), then
+// run it in this process (so SIGTERM reaches it directly). `--dev` skips the editor's build check; use `vite dev` for
+// the editor then.
 import { existsSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { register } from 'tsx/esm/api'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { buildServer } from './build-server.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2).filter((a) => a !== '--dev')
@@ -16,5 +17,7 @@ if (!process.argv.includes('--dev') && !existsSync(`${root}client/dist/index.htm
   }
 }
 process.argv = [process.argv[0], process.argv[1], ...args]
-register()
-await import('../server/main.ts')
+const bundle = await buildServer()
+// Stack traces in logs point at the TypeScript sources, not the bundle.
+process.setSourceMapsEnabled(true)
+await import(pathToFileURL(bundle).href)

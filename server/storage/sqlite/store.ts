@@ -9,6 +9,12 @@ import type { CompactResult, DocMeta, DocStore, Durability, LoadedDoc, StoreStat
 import { StorageError } from '../store.ts'
 import type { ReplyBatch, Request, RequestBody, WorkerConfig } from './messages.ts'
 
+/**
+ * The bundled worker's path relative to the bundled server, defined by scripts/build-server.mjs. Run from source
+ * (tsx, vitest) it is undefined and the worker boots through boot.mjs, which registers tsx first.
+ */
+declare const INKWELL_STORAGE_WORKER: string | undefined
+
 export interface SqliteStoreOptions {
   /** The data directory; the database is `inkwell.db` inside it. */
   dir: string
@@ -63,9 +69,12 @@ export class SqliteStore implements DocStore {
       maxPageCount: opts.maxPageCount,
       minFreeBytes: opts.minFreeBytes ?? 16 * 1024 * 1024,
     }
-    const worker = new Worker(new URL('./boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./worker.ts', import.meta.url).href, config },
-    })
+    const worker =
+      typeof INKWELL_STORAGE_WORKER === 'string'
+        ? new Worker(new URL(INKWELL_STORAGE_WORKER, import.meta.url), { workerData: { config } })
+        : new Worker(new URL('./boot.mjs', import.meta.url), {
+            workerData: { entry: new URL('./worker.ts', import.meta.url).href, config },
+          })
     const ready = await new Promise<{ ready: boolean; error?: string }>((resolve, reject) => {
       worker.once('message', resolve)
       worker.once('error', reject)
