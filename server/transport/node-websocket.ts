@@ -43,7 +43,9 @@ export function createNodeWebSocket(app: Hono, options: Omit<ServerOptions, 'noS
 
   const injectWebSocket = (server: Server) => {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy())
+      // A shared function, not a closure: a closure here would keep this request (headers and all) and `head`
+      // reachable from the socket for as long as the connection lives.
+      socket.on('error', destroySocket)
       void route(req).then(
         ({ events, response }) => {
           if (!events) return refuse(socket, response)
@@ -81,34 +83,73 @@ async function refuse(socket: Duplex, response: Response): Promise<void> {
   )
 }
 
+/** The socket's error listener until `ws` takes the socket over (it adds its own); called with the socket as `this`. */
+function destroySocket(this: Duplex): void {
+  this.destroy()
+}
+
+/**
+ * What a connection's `WSContext` does, as one small object: a class with its methods on the prototype instead of an
+ * object literal with three closures and a getter for every connection.
+ */
+class WsInit {
+  constructor(readonly raw: WebSocket) {}
+  get protocol(): string {
+    return this.raw.protocol
+  }
+  get readyState(): 0 | 1 | 2 | 3 {
+    return this.raw.readyState as 0 | 1 | 2 | 3
+  }
+  send(data: string | ArrayBuffer | Uint8Array): void {
+    this.raw.send(data)
+  }
+  close(code?: number, reason?: string): void {
+    this.raw.close(code, reason)
+  }
+}
+
+/** The route's events and context of each accepted socket, for the shared listeners below. */
+interface Attached {
+  events: WSEvents<WebSocket>
+  ctx: WSContext<WebSocket>
+}
+const ATTACHED = Symbol('inkwell.attached')
+type AttachedSocket = WebSocket & { [ATTACHED]: Attached }
+
 function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   // No `url`: the route reads what it needs from its request before the upgrade, and a URL kept per connection (two,
   // as WSContext copies it) is half a kilobyte of every idle connection's heap.
-  const ctx = new WSContext<WebSocket>({
-    raw: ws,
-    protocol: ws.protocol,
-    send: (data) => ws.send(data),
-    close: (code, reason) => ws.close(code, reason),
-    get readyState() {
-      return ws.readyState as 0 | 1 | 2 | 3
-    },
-  })
-  const guard = (run: () => void) => {
-    try {
-      run()
-    } catch {
-      // A handler threw: close only this connection, never the process.
-      ws.close(1011, 'internal error')
-    }
+  const ctx = new WSContext<WebSocket>(new WsInit(ws))
+  ;(ws as AttachedSocket)[ATTACHED] = { events, ctx }
+  guard(ws, () => events.onOpen?.(new Event('open'), ctx))
+  // Shared listeners (`ws` calls them with the socket as `this`), not closures per connection.
+  ws.on('message', onSocketMessage)
+  ws.on('close', onSocketClose)
+  ws.on('error', onSocketError)
+}
+
+/** Runs a handler; if it throws, closes only this connection, never the process. */
+function guard(ws: WebSocket, run: () => void): void {
+  try {
+    run()
+  } catch {
+    ws.close(1011, 'internal error')
   }
-  guard(() => events.onOpen?.(new Event('open'), ctx))
-  ws.on('message', (data, isBinary) => {
-    // Handlers read only `data`; a full MessageEvent per message would cost more than relaying it.
-    const payload = isBinary ? (data as Buffer) : data.toString()
-    guard(() => events.onMessage?.({ data: payload } as unknown as MessageEvent, ctx))
-  })
-  ws.on('close', (code, reason) =>
-    guard(() => events.onClose?.({ code, reason: reason.toString(), wasClean: true } as CloseEvent, ctx)),
-  )
-  ws.on('error', (error) => guard(() => events.onError?.(new ErrorEvent('error', { error }), ctx)))
+}
+
+function onSocketMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+  const { events, ctx } = (this as AttachedSocket)[ATTACHED]
+  // Handlers read only `data`; a full MessageEvent per message would cost more than relaying it.
+  const payload = isBinary ? (data as Buffer) : data.toString()
+  guard(this, () => events.onMessage?.({ data: payload } as unknown as MessageEvent, ctx))
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  const { events, ctx } = (this as AttachedSocket)[ATTACHED]
+  guard(this, () => events.onClose?.({ code, reason: reason.toString(), wasClean: true } as CloseEvent, ctx))
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  const { events, ctx } = (this as AttachedSocket)[ATTACHED]
+  guard(this, () => events.onError?.(new ErrorEvent('error', { error }), ctx))
 }
