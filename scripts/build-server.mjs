@@ -1,4 +1,4 @@
-// Builds the server for running: server/main.ts and the storage worker as two ES modules in dist/, with source maps.
+// Builds the server for running: server/main.ts and its storage threads as ES modules in dist/, with source maps.
 // Packages stay external (imported from node_modules as they are), so only Inkwell's own TypeScript is compiled.
 //
 // Why not run the sources through tsx as the tests do: tsx keeps every function's name by wrapping each named
@@ -14,13 +14,16 @@ import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 export const SERVER_BUNDLE = join(root, 'dist/server.mjs')
-const WORKER_BUNDLE = 'storage-worker.mjs'
 
-/** Builds dist/server.mjs and dist/storage-worker.mjs; returns the server bundle's path. */
+/** Builds dist/server.mjs and the storage threads' modules beside it; returns the server bundle's path. */
 export async function buildServer() {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { server: 'server/main.ts', 'storage-worker': 'server/storage/sqlite/worker.ts' },
+    entryPoints: {
+      server: 'server/main.ts',
+      'storage-worker': 'server/storage/sqlite/worker.ts',
+      'storage-compactor': 'server/storage/sqlite/compactor.ts',
+    },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -29,8 +32,8 @@ export async function buildServer() {
     target: 'node20',
     packages: 'external',
     sourcemap: true,
-    // The server finds its worker beside itself (server/storage/sqlite/store.ts).
-    define: { INKWELL_STORAGE_WORKER: JSON.stringify(`./${WORKER_BUNDLE}`) },
+    // Threads start from their bundled entries beside the module starting them (server/storage/sqlite/spawn-worker.ts).
+    define: { INKWELL_BUNDLED: 'true' },
     write: false,
     logLevel: 'error',
   })

@@ -41,6 +41,15 @@ function encodeSnapshot(snapshot: Uint8Array): { data: Uint8Array; codec: Codec 
   return packed.byteLength < snapshot.byteLength ? { data: packed, codec: Codec.deflateRaw } : { data: snapshot, codec: Codec.raw }
 }
 
+/** A snapshot built from a room's log, and which records it replaces (see `planCompaction`). */
+export interface CompactionPlan {
+  room: string
+  first: number
+  last: number
+  records: number
+  snapshot: Uint8Array
+}
+
 export interface AppendOp {
   room: string
   update: Uint8Array
@@ -92,6 +101,10 @@ export class SqliteLog {
     this.stmts = {
       insert: this.db.prepare('INSERT INTO records (room, data, crc, at) VALUES (?, ?, ?, ?)'),
       insertSnapshot: hasCodec ? this.db.prepare('INSERT INTO records (room, data, crc, at, codec) VALUES (?, ?, ?, ?, ?)') : null,
+      insertSnapshotAt: hasCodec
+        ? this.db.prepare('INSERT INTO records (seq, room, data, crc, at, codec) VALUES (?, ?, ?, ?, ?, ?)')
+        : null,
+      span: this.db.prepare('SELECT count(*) AS n, min(seq) AS first FROM records WHERE room = ? AND seq <= ?'),
       load: this.db.prepare(`SELECT seq, data, crc, ${codec} FROM records WHERE room = ? ORDER BY seq`),
       deleteUpTo: this.db.prepare('DELETE FROM records WHERE room = ? AND seq <= ?'),
       deleteOne: this.db.prepare('DELETE FROM records WHERE room = ? AND seq = ?'),
@@ -117,9 +130,11 @@ export class SqliteLog {
   /** Appends every op in one transaction: one WAL commit, so one fsync for the whole batch (group commit). */
   appendBatch(ops: AppendOp[]): void {
     const now = Date.now()
+    // IMMEDIATE: take the write lock first, so that while the compactor's connection holds it, this waits
+    // (busy_timeout) instead of failing.
     this.db.transaction(() => {
       for (const op of ops) this.stmts.insert.run(op.room, op.update, crc32(op.update), now)
-    })()
+    }).immediate()
     this.counts.commits++
   }
 
@@ -205,6 +220,49 @@ export class SqliteLog {
       this.counts.compactions++
       // The log's pages are free now: give them back, so a compacted document takes about its snapshot's size on
       // disk rather than its log's high-water mark. A no-op on a database without auto_vacuum.
+      this.db.pragma('incremental_vacuum')
+    }
+    return result
+  }
+
+  /**
+   * The first half of a compaction that runs beside the writer (the compactor thread, on a connection of its own):
+   * reads the room's log and builds its snapshot, holding no lock (a WAL reader never blocks the writer, and sees
+   * one consistent state). Returns null when there is nothing worth doing, or when any record is damaged: the
+   * room's next load or unload compacts it then, with quarantine, on the writer's connection.
+   */
+  planCompaction(room: string): CompactionPlan | null {
+    const rows = this.stmts.load.all(room) as { seq: number; data: Buffer; crc: number; codec: Codec }[]
+    if (rows.length < 2) return null
+    const records: StoredRecord[] = []
+    for (const row of rows) {
+      if (crc32(row.data) !== row.crc || (row.codec !== Codec.raw && row.codec !== Codec.deflateRaw)) return null
+      records.push({ seq: row.seq, update: row.codec === Codec.deflateRaw ? inflateRawSync(row.data) : row.data })
+    }
+    const { doc, bad } = buildDoc(records)
+    const pending = pendingData(doc)
+    const snapshot = bad.length > 0 || pending ? null : Y.encodeStateAsUpdate(doc)
+    doc.destroy()
+    if (!snapshot) return null
+    return { room, first: rows[0].seq, last: rows[rows.length - 1].seq, records: rows.length, snapshot }
+  }
+
+  /**
+   * The second half: in one short write transaction, replaces exactly the records the plan was built from with its
+   * snapshot, which takes the last one's `seq`, so that updates appended since stay after it. Writes nothing and
+   * returns null if those records changed meanwhile (the room was deleted, or compacted on another connection).
+   */
+  applyCompaction(plan: CompactionPlan): CompactResult | null {
+    const result = this.db.transaction((): CompactResult | null => {
+      const span = this.stmts.span.get(plan.room, plan.last) as { n: number; first: number | null }
+      if (span.n !== plan.records || span.first !== plan.first) return null
+      this.stmts.deleteUpTo.run(plan.room, plan.last)
+      const stored = encodeSnapshot(plan.snapshot)
+      this.stmts.insertSnapshotAt!.run(plan.last, plan.room, stored.data, crc32(stored.data), Date.now(), stored.codec)
+      return { before: plan.records, bytes: plan.snapshot.byteLength, quarantined: 0 }
+    }).immediate()
+    if (result) {
+      this.counts.compactions++
       this.db.pragma('incremental_vacuum')
     }
     return result

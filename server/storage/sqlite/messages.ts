@@ -33,8 +33,21 @@ export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { message: string; code?: string } }
 
-/** What the worker posts after each flush: the replies in request order, and its counts so far (for metrics). */
+/**
+ * What the worker posts after each flush (the replies in request order) and when the compactor answers (no
+ * replies): its counts so far, for metrics, and the background compactions that failed since the last batch.
+ */
 export interface ReplyBatch {
   replies: Reply[]
   stats: StoreStats
+  compactionErrors?: { room: string; error: string }[]
 }
+
+/** The storage worker asks the compactor thread to compact one room's log. */
+export interface CompactorRequest {
+  room: string
+}
+
+export type CompactorReply =
+  | { room: string; ok: true; compacted: boolean }
+  | { room: string; ok: false; error: string }

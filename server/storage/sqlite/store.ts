@@ -8,12 +8,7 @@ import { Worker } from 'node:worker_threads'
 import type { CompactResult, DocMeta, DocStore, Durability, LoadedDoc, StoreStats } from '../store.ts'
 import { StorageError } from '../store.ts'
 import type { ReplyBatch, Request, RequestBody, WorkerConfig } from './messages.ts'
-
-/**
- * The bundled worker's path relative to the bundled server, defined by scripts/build-server.mjs. Run from source
- * (tsx, vitest) it is undefined and the worker boots through boot.mjs, which registers tsx first.
- */
-declare const INKWELL_STORAGE_WORKER: string | undefined
+import { spawnStorageThread } from './spawn-worker.ts'
 
 export interface SqliteStoreOptions {
   /** The data directory; the database is `inkwell.db` inside it. */
@@ -28,6 +23,8 @@ export interface SqliteStoreOptions {
    * soon fail with ENOSPC. Default 16 MiB.
    */
   minFreeBytes?: number
+  /** A compaction past the size thresholds failed (the log is intact; it is tried again as the log grows). */
+  onCompactionError?(room: string, error: string): void
 }
 
 export const DB_FILE = 'inkwell.db'
@@ -38,9 +35,13 @@ export class SqliteStore implements DocStore {
   private dead: StorageError | null = null
   private counts: StoreStats = { commits: 0, compactions: 0, quarantined: 0 }
 
-  private constructor(private worker: Worker) {
-    worker.on('message', ({ replies, stats }: ReplyBatch) => {
+  private constructor(
+    private worker: Worker,
+    onCompactionError: SqliteStoreOptions['onCompactionError'],
+  ) {
+    worker.on('message', ({ replies, stats, compactionErrors }: ReplyBatch) => {
       this.counts = stats
+      for (const e of compactionErrors ?? []) onCompactionError?.(e.room, e.error)
       for (const reply of replies) {
         const p = this.pending.get(reply.id)
         if (!p) continue
@@ -69,12 +70,7 @@ export class SqliteStore implements DocStore {
       maxPageCount: opts.maxPageCount,
       minFreeBytes: opts.minFreeBytes ?? 16 * 1024 * 1024,
     }
-    const worker =
-      typeof INKWELL_STORAGE_WORKER === 'string'
-        ? new Worker(new URL(INKWELL_STORAGE_WORKER, import.meta.url), { workerData: { config } })
-        : new Worker(new URL('./boot.mjs', import.meta.url), {
-            workerData: { entry: new URL('./worker.ts', import.meta.url).href, config },
-          })
+    const worker = spawnStorageThread('storage-worker', new URL('./worker.ts', import.meta.url), { config })
     const ready = await new Promise<{ ready: boolean; error?: string }>((resolve, reject) => {
       worker.once('message', resolve)
       worker.once('error', reject)
@@ -83,7 +79,7 @@ export class SqliteStore implements DocStore {
       await worker.terminate()
       throw new StorageError(`cannot open the database ${config.file}: ${ready.error}`)
     }
-    return new SqliteStore(worker)
+    return new SqliteStore(worker, opts.onCompactionError)
   }
 
   private call<T>(body: RequestBody): Promise<T> {

@@ -6,10 +6,15 @@
  * every queued append, from every room, in one transaction with one fsync. Requests are executed strictly in the
  * order they were posted, so an append posted before a compaction is inside that compaction's snapshot, and
  * replies go back in the same order.
+ *
+ * Compaction past the size thresholds runs on the compactor thread (compactor.ts), on a connection of its own, so
+ * that building a snapshot never holds up the appends queued behind it. Compactions asked for (on unload, on
+ * shutdown, by the CLI) run here, in order with the appends, as before.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { SqliteLog, type AppendOp } from './db.ts'
-import type { Request, Reply, ReplyBatch, WorkerConfig } from './messages.ts'
+import type { CompactorReply, Request, Reply, ReplyBatch, WorkerConfig } from './messages.ts'
+import { spawnStorageThread } from './spawn-worker.ts'
 
 const config = workerData.config as WorkerConfig
 const port = parentPort!
@@ -24,6 +29,25 @@ try {
 
 /** Per-room log size since the last compaction, to compact a room's log once it grows past the thresholds. */
 const logSize = new Map<string, { records: number; bytes: number }>()
+
+/** Rooms the compactor is working on: each is asked for once at a time. */
+const compacting = new Set<string>()
+/** Set if the compactor thread could not run: thresholds then compact here, as one step between commits. */
+let compactorDown: string | null = null
+const compactor = spawnStorageThread('storage-compactor', new URL('./compactor.ts', import.meta.url), { config })
+compactor.on('message', (r: CompactorReply) => {
+  compacting.delete(r.room)
+  if (r.ok && r.compacted) log.counts.compactions++
+  const compactionErrors = r.ok ? undefined : [{ room: r.room, error: r.error }]
+  port.postMessage({ replies: [], stats: { ...log.counts }, compactionErrors } satisfies ReplyBatch)
+})
+compactor.on('error', (err) => {
+  compactorDown = err.message
+  const error = `compactor thread stopped (${err.message}); compacting on the storage thread from now on`
+  const compactionErrors = [...compacting, '*'].map((room) => ({ room, error }))
+  compacting.clear()
+  port.postMessage({ replies: [], stats: { ...log.counts }, compactionErrors } satisfies ReplyBatch)
+})
 let queue: Request[] = []
 let scheduled = false
 
@@ -73,16 +97,25 @@ function flush(): void {
   // The counts ride along with the replies: commits per batch are known only here, and a separate message
   // would need its own ordering with the replies.
   port.postMessage({ replies, stats: { ...log.counts } } satisfies ReplyBatch)
-  // Compaction runs after the replies are out, so it never delays the commits it follows.
   for (const room of grown) {
     const size = logSize.get(room)!
-    if (size.records > config.compactRecords || size.bytes > config.compactBytes) {
-      try {
-        const result = log.compact(room)
-        logSize.set(room, { records: 1, bytes: result.bytes })
-      } catch {
-        // The log stays as it was (the transaction rolled back); the next append retries.
-      }
+    if (size.records <= config.compactRecords && size.bytes <= config.compactBytes) continue
+    if (compactorDown === null) {
+      if (compacting.has(room)) continue
+      compacting.add(room)
+      // Counted afresh from here: what is appended while the compactor works comes after its snapshot.
+      logSize.set(room, { records: 0, bytes: 0 })
+      compactor.postMessage({ room })
+      continue
+    }
+    // Without the compactor: here, after the replies are out, so it never delays the commits it follows.
+    try {
+      const result = log.compact(room)
+      logSize.set(room, { records: 1, bytes: result.bytes })
+    } catch (err) {
+      // The log stays as it was (the transaction rolled back); the next append retries.
+      const compactionErrors = [{ room, error: (err as Error).message }]
+      port.postMessage({ replies: [], stats: { ...log.counts }, compactionErrors } satisfies ReplyBatch)
     }
   }
 }
@@ -134,6 +167,7 @@ function execute(req: Request): Reply {
         log.db.pragma(`max_page_count = ${Math.floor(req.pages)}`)
         return { id: req.id, ok: true, value: undefined }
       case 'close':
+        void compactor.terminate()
         log.close()
         return { id: req.id, ok: true, value: undefined }
       case 'append':

@@ -1,0 +1,115 @@
+/**
+ * Compaction past the size thresholds runs on a second connection (the compactor thread) while the storage worker
+ * keeps appending: it builds the snapshot holding no lock, then swaps it in only if the records it read are still
+ * exactly there.
+ */
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as Y from 'yjs'
+import { SqliteLog } from './db.ts'
+import { SqliteStore } from './store.ts'
+import { buildDoc } from '../build-doc.ts'
+
+function file(): string {
+  return join(mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-')), 'inkwell.db')
+}
+
+/** A writer that types into one text; `next(n)` returns the updates of its next n keystrokes. */
+function typist() {
+  const doc = new Y.Doc()
+  const out: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => out.push(u))
+  const t = doc.getText('t')
+  return {
+    doc,
+    next(n: number): { room: string; update: Uint8Array }[] {
+      out.length = 0
+      for (let i = 0; i < n; i++) t.insert(t.length, String.fromCharCode(97 + (t.length % 26)))
+      return out.map((update) => ({ room: 'r', update }))
+    },
+  }
+}
+
+function textOf(log: SqliteLog): string {
+  return buildDoc(log.load('r').records).doc.getText('t').toString()
+}
+
+describe('two-step compaction beside the writer', () => {
+  it('keeps what the writer appended between building the snapshot and swapping it in, after the snapshot', () => {
+    const f = file()
+    const writer = new SqliteLog(f, 'fsync')
+    const compactor = new SqliteLog(f, 'fsync')
+    const w = typist()
+    writer.appendBatch(w.next(40))
+    const plan = compactor.planCompaction('r')!
+    expect(plan.records).toBe(40)
+    writer.appendBatch(w.next(5)) // while the compactor "builds"
+    expect(compactor.applyCompaction(plan)).toEqual({ before: 40, bytes: plan.snapshot.byteLength, quarantined: 0 })
+    const seqs = writer.db.prepare('SELECT seq FROM records WHERE room = ? ORDER BY seq').all('r') as { seq: number }[]
+    expect(seqs).toHaveLength(6) // the snapshot, then the 5 appended after it
+    expect(seqs[0].seq).toBe(plan.last)
+    expect(textOf(writer)).toBe(w.doc.getText('t').toString())
+    writer.close()
+    compactor.close()
+  })
+
+  it('writes nothing if the room was deleted meanwhile', () => {
+    const f = file()
+    const writer = new SqliteLog(f, 'fsync')
+    const compactor = new SqliteLog(f, 'fsync')
+    writer.appendBatch(typist().next(10))
+    const plan = compactor.planCompaction('r')!
+    writer.delete('r')
+    expect(compactor.applyCompaction(plan)).toBeNull()
+    expect(writer.meta('r')).toBeNull()
+    writer.close()
+    compactor.close()
+  })
+
+  it('writes nothing if the room was compacted on the other connection meanwhile', () => {
+    const f = file()
+    const writer = new SqliteLog(f, 'fsync')
+    const compactor = new SqliteLog(f, 'fsync')
+    const w = typist()
+    writer.appendBatch(w.next(10))
+    const plan = compactor.planCompaction('r')!
+    writer.compact('r')
+    writer.appendBatch(w.next(3))
+    expect(compactor.applyCompaction(plan)).toBeNull()
+    expect(writer.meta('r')!.records).toBe(4)
+    expect(textOf(writer)).toBe(w.doc.getText('t').toString())
+    writer.close()
+    compactor.close()
+  })
+
+  it('leaves a log with a damaged record to the writer (which quarantines on load)', () => {
+    const f = file()
+    const writer = new SqliteLog(f, 'fsync')
+    writer.appendBatch(typist().next(10))
+    writer.db.prepare('UPDATE records SET crc = crc + 1 WHERE seq = (SELECT min(seq) + 3 FROM records)').run()
+    expect(new SqliteLog(f, 'fsync', { readonly: true }).planCompaction('r')).toBeNull()
+    writer.close()
+  })
+})
+
+describe('SqliteStore background compaction', () => {
+  it('compacts a log past the threshold on the compactor thread while appends go on, and loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-'))
+    const store = await SqliteStore.open({ dir, durability: 'fsync', compactRecords: 20 })
+    const w = typist()
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(w.next(5).map((op) => store.append(op.room, op.update)))
+    }
+    // The compactor answers in the background: wait until it has, by its count.
+    const deadline = Date.now() + 10_000
+    while (store.stats().compactions === 0 && Date.now() < deadline) await store.ping()
+    expect(store.stats().compactions).toBeGreaterThan(0)
+    const meta = await store.meta('r')
+    expect(meta!.records).toBeLessThan(150)
+    const { records } = await store.load('r')
+    expect(buildDoc(records).doc.getText('t').toString()).toBe(w.doc.getText('t').toString())
+    await store.close()
+  })
+})
