@@ -37,8 +37,14 @@ export class ShuttingDownError extends Error {
   }
 }
 
+/**
+ * Told the document's stored state, as one encoded update, as soon as it is read and before the document is built
+ * from it: only when the log is one record (a compaction snapshot, usually), which is then the whole document.
+ */
+export type StoredStateListener = (state: Uint8Array) => void
+
 type Entry =
-  | { kind: 'loading'; promise: Promise<Room> }
+  | { kind: 'loading'; promise: Promise<Room>; early: StoredStateListener[] }
   | { kind: 'live'; room: Room; idleTimer: NodeJS.Timeout | null }
   | { kind: 'closing'; done: Promise<void> }
 
@@ -57,7 +63,12 @@ export class RoomRegistry {
   ) {}
 
   /** The live room called `name`, loading it if needed. Rejects if storage cannot load it. */
-  async open(name: string): Promise<Room> {
+  /**
+   * The room called `name`, loaded if needed. `onStoredState` (see `StoredStateListener`) lets a newcomer be answered
+   * from the stored bytes while the document is still being built from them: for a large document, building is most
+   * of the time a cold open takes.
+   */
+  async open(name: string, onStoredState?: StoredStateListener): Promise<Room> {
     for (;;) {
       if (this.shuttingDown) throw new ShuttingDownError()
       const entry = this.entries.get(name)
@@ -65,10 +76,11 @@ export class RoomRegistry {
         if (this.entries.size >= (this.options.maxRooms ?? Infinity)) {
           throw new RoomLimitError(`${this.entries.size} documents are open, the limit (MAX_ROOMS)`)
         }
-        return this.load(name)
+        return this.load(name, onStoredState)
       }
       switch (entry.kind) {
         case 'loading':
+          if (onStoredState) entry.early.push(onStoredState)
           return entry.promise
         case 'live':
           this.clearIdle(entry)
@@ -97,8 +109,9 @@ export class RoomRegistry {
     return out
   }
 
-  private load(name: string): Promise<Room> {
-    const promise = this.loadRoom(name).then(
+  private load(name: string, onStoredState?: StoredStateListener): Promise<Room> {
+    const early: StoredStateListener[] = onStoredState ? [onStoredState] : []
+    const promise = this.loadRoom(name, early).then(
       (room) => {
         const entry: Entry = { kind: 'live', room, idleTimer: null }
         this.entries.set(name, entry)
@@ -114,13 +127,19 @@ export class RoomRegistry {
         throw err
       },
     )
-    this.entries.set(name, { kind: 'loading', promise })
+    this.entries.set(name, { kind: 'loading', promise, early })
     return promise
   }
 
-  private async loadRoom(name: string): Promise<Room> {
+  private async loadRoom(name: string, early: StoredStateListener[]): Promise<Room> {
     const started = performance.now()
     const loaded = await this.store.load(name)
+    // One record that passed its checksum is the whole document as the server stored it: durable, and checked when it
+    // was written (a client's update is fully decoded before it is stored; a snapshot is the server's own encoding).
+    if (loaded.records.length === 1 && loaded.quarantined === 0) {
+      for (const listener of early.splice(0)) listener(loaded.records[0].update)
+    }
+    early.length = 0
     const { doc, bad } = buildDoc(loaded.records)
     for (const record of bad) {
       await this.store.quarantine(name, record.seq, record.reason)

@@ -4,7 +4,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { existsSync, readdirSync } from 'node:fs'
-import { addParagraph, connectClient, paragraphs, startTestServer, waitFor, type TestClient, type TestServer } from './harness.ts'
+import * as decoding from 'lib0/decoding'
+import {
+  addParagraph,
+  connectClient,
+  paragraphs,
+  rawSocket,
+  startTestServer,
+  waitFor,
+  type TestClient,
+  type TestServer,
+} from './harness.ts'
 
 let t: TestServer
 const clients: TestClient[] = []
@@ -83,6 +93,33 @@ describe('collaboration with the stock y-websocket client', () => {
     await b.synced
     await waitFor(() => paragraphs(b.doc).length === 1, 'reloaded content')
     expect(paragraphs(b.doc)).toEqual(['kept across restarts'])
+  })
+
+  it('a newcomer with an empty document is answered from the stored snapshot before the room is built, and once', async () => {
+    const a = client('snapshot')
+    await a.synced
+    addParagraph(a.doc, 'stored before the restart')
+    await waitFor(() => paragraphs(t.server.registry.peek('snapshot')?.doc ?? new Y.Doc()).length === 1, 'server has it')
+    a.destroy()
+    await t.restart() // shutdown compacts the log into one snapshot record
+    const ws = await rawSocket(`${t.wsUrl}/snapshot`)
+    const frames: Buffer[] = []
+    ws.on('message', (data: Buffer) => frames.push(data))
+    ws.send(Buffer.from([0, 0, 1, 0])) // sync step 1, empty state vector: what a fresh stock client sends first
+    await waitFor(() => frames.some((f) => f[0] === 0 && f[1] === 0), "the server's own step 1 (the room is built)")
+    ws.send(Buffer.from([3])) // query awareness: answered after everything sent before it
+    await waitFor(() => frames.some((f) => f[0] === 1), 'the awareness answer')
+    ws.close()
+    const step2s = frames.filter((f) => f[0] === 0 && f[1] === 1)
+    expect(step2s).toHaveLength(1)
+    // First of all: sent as soon as the snapshot was read, before the room sent its own step 1 on joining.
+    expect(frames[0]).toBe(step2s[0])
+    const decoder = decoding.createDecoder(step2s[0])
+    decoding.readVarUint(decoder)
+    decoding.readVarUint(decoder)
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
+    expect(paragraphs(doc)).toEqual(['stored before the restart'])
   })
 
   it('a client that reconnects after a restart does not duplicate content', async () => {

@@ -18,7 +18,7 @@ import type { Room } from '../room/room.ts'
 import type { RoomRegistry } from '../room/registry.ts'
 import { originAllowed } from '../auth/origin.ts'
 import { allowsRoom, tokenFrom, verifyToken, type AuthFailure, type Claims } from '../auth/tokens.ts'
-import { messageKind, type MessageKind } from '../protocol/messages.ts'
+import { encodeSyncStep2, isEmptyStep1, messageKind, type MessageKind } from '../protocol/messages.ts'
 import { TokenBucket } from './budget.ts'
 import { WsPeer } from './ws-peer.ts'
 
@@ -134,7 +134,15 @@ export function collabHandler(deps: CollabDeps) {
         }
         events?.opened?.(name)
         log.info({ room: name, conn: id, mode: readOnly ? 'read' : 'write' }, 'connection opened')
-        registry.open(name).then(
+        // A newcomer with an empty document whose step 1 is already waiting gets the stored state as soon as it is
+        // read, while the server builds the document from it; its step 1 is then answered and leaves the queue.
+        const answerEarly = (state: Uint8Array) => {
+          const step1 = queue.findIndex(isEmptyStep1)
+          if (step1 < 0 || peer.gone || peer.closedWith) return
+          queue.splice(step1, 1)
+          peer.send(encodeSyncStep2(state))
+        }
+        registry.open(name, answerEarly).then(
           (r) => {
             if (peer.gone || peer.closedWith) return
             room = r
