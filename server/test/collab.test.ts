@@ -5,11 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { existsSync, readdirSync } from 'node:fs'
 import * as decoding from 'lib0/decoding'
+import WebSocket from 'ws'
+import { ForwardingStore } from '../storage/forwarding.ts'
+import { SqliteStore } from '../storage/sqlite/store.ts'
 import {
   addParagraph,
   connectClient,
   paragraphs,
-  rawSocket,
   startTestServer,
   waitFor,
   type TestClient,
@@ -101,25 +103,42 @@ describe('collaboration with the stock y-websocket client', () => {
     addParagraph(a.doc, 'stored before the restart')
     await waitFor(() => paragraphs(t.server.registry.peek('snapshot')?.doc ?? new Y.Doc()).length === 1, 'server has it')
     a.destroy()
-    await t.restart() // shutdown compacts the log into one snapshot record
-    const ws = await rawSocket(`${t.wsUrl}/snapshot`)
-    const frames: Buffer[] = []
-    ws.on('message', (data: Buffer) => frames.push(data))
-    ws.send(Buffer.from([0, 0, 1, 0])) // sync step 1, empty state vector: what a fresh stock client sends first
-    await waitFor(() => frames.some((f) => f[0] === 0 && f[1] === 0), "the server's own step 1 (the room is built)")
-    ws.send(Buffer.from([3])) // query awareness: answered after everything sent before it
-    await waitFor(() => frames.some((f) => f[0] === 1), 'the awareness answer')
-    ws.close()
-    const step2s = frames.filter((f) => f[0] === 0 && f[1] === 1)
-    expect(step2s).toHaveLength(1)
-    // First of all: sent as soon as the snapshot was read, before the room sent its own step 1 on joining.
-    expect(frames[0]).toBe(step2s[0])
-    const decoder = decoding.createDecoder(step2s[0])
-    decoding.readVarUint(decoder)
-    decoding.readVarUint(decoder)
-    const doc = new Y.Doc()
-    Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
-    expect(paragraphs(doc)).toEqual(['stored before the restart'])
+    await t.stop() // shutdown compacts the log into one snapshot record
+
+    // The same data directory again, with the room's load held until the server has the newcomer's step 1: the
+    // early answer needs that step 1 waiting, which for a small document on loopback is a race the load can win.
+    let release!: () => void
+    const stepOneArrived = new Promise<void>((r) => (release = r))
+    const store = new (class extends ForwardingStore {
+      override load(room: string) {
+        return stepOneArrived.then(() => super.load(room))
+      }
+    })(await SqliteStore.open({ dir: t.dataDir, durability: 'fsync' }))
+    const events = { message: (direction: 'in' | 'out', kind: string) => direction === 'in' && kind === 'sync-step1' && release() }
+    const t2 = await startTestServer({}, { dataDir: t.dataDir, parts: { store, events } })
+    try {
+      const ws = new WebSocket(`${t2.wsUrl}/snapshot`)
+      const frames: Buffer[] = []
+      ws.on('message', (data: Buffer) => frames.push(data))
+      // Sync step 1 with an empty state vector: what a fresh stock client sends first.
+      ws.on('open', () => ws.send(Buffer.from([0, 0, 1, 0])))
+      await waitFor(() => frames.some((f) => f[0] === 0 && f[1] === 0), "the server's own step 1 (the room is built)")
+      ws.send(Buffer.from([3])) // query awareness: answered after everything sent before it
+      await waitFor(() => frames.some((f) => f[0] === 1), 'the awareness answer')
+      ws.close()
+      const step2s = frames.filter((f) => f[0] === 0 && f[1] === 1)
+      expect(step2s).toHaveLength(1)
+      // First of all: sent as soon as the snapshot was read, before the room sent its own step 1 on joining.
+      expect(frames[0]).toBe(step2s[0])
+      const decoder = decoding.createDecoder(step2s[0])
+      decoding.readVarUint(decoder)
+      decoding.readVarUint(decoder)
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, decoding.readVarUint8Array(decoder))
+      expect(paragraphs(doc)).toEqual(['stored before the restart'])
+    } finally {
+      await t2.stop()
+    }
   })
 
   it('a client that reconnects after a restart does not duplicate content', async () => {
