@@ -63,8 +63,33 @@ function mirroredCounter(registry: Registry, name: string, help: string, read: (
 interface Tally {
   count: number
   bytes: number
-  reportedCount: number
-  reportedBytes: number
+  reported: { count: number; bytes: number }
+}
+
+type Tallies = Record<'in' | 'out', Partial<Record<MessageKind, Tally>>>
+
+/** A counter by direction and type that takes what the tallies counted since the last scrape. */
+function tallyCounter(
+  registers: Registry[],
+  name: string,
+  help: string,
+  tallies: () => Tallies,
+  field: 'count' | 'bytes',
+): Counter<'direction' | 'type'> {
+  return new Counter({
+    name,
+    help,
+    labelNames: ['direction', 'type'],
+    registers,
+    collect() {
+      for (const [direction, kinds] of Object.entries(tallies())) {
+        for (const [kind, t] of Object.entries(kinds)) {
+          if (t[field] > t.reported[field]) this.labels(direction, kind).inc(t[field] - t.reported[field])
+          t.reported[field] = t[field]
+        }
+      }
+    },
+  })
 }
 
 export class Metrics {
@@ -113,34 +138,20 @@ export class Metrics {
       registers,
     })
     const tallies = () => this.tally
-    this.messages = new Counter({
-      name: 'inkwell_messages_total',
-      help: 'WebSocket messages, by direction (in, out) and y-websocket message type.',
-      labelNames: ['direction', 'type'],
+    this.messages = tallyCounter(
       registers,
-      collect() {
-        for (const [direction, kinds] of Object.entries(tallies())) {
-          for (const [kind, t] of Object.entries(kinds)) {
-            if (t.count > t.reportedCount) this.labels(direction, kind).inc(t.count - t.reportedCount)
-            t.reportedCount = t.count
-          }
-        }
-      },
-    })
-    this.bytes = new Counter({
-      name: 'inkwell_message_bytes_total',
-      help: 'WebSocket message bytes, by direction (in, out) and y-websocket message type.',
-      labelNames: ['direction', 'type'],
+      'inkwell_messages_total',
+      'WebSocket messages, by direction (in, out) and y-websocket message type.',
+      tallies,
+      'count',
+    )
+    this.bytes = tallyCounter(
       registers,
-      collect() {
-        for (const [direction, kinds] of Object.entries(tallies())) {
-          for (const [kind, t] of Object.entries(kinds)) {
-            if (t.bytes > t.reportedBytes) this.labels(direction, kind).inc(t.bytes - t.reportedBytes)
-            t.reportedBytes = t.bytes
-          }
-        }
-      },
-    })
+      'inkwell_message_bytes_total',
+      'WebSocket message bytes, by direction (in, out) and y-websocket message type.',
+      tallies,
+      'bytes',
+    )
     this.relayLatency = new Histogram({
       name: 'inkwell_relay_latency_seconds',
       help: 'From applying an update to relaying it to the other clients, its durable write included.',
@@ -198,14 +209,14 @@ export class Metrics {
    * every frame in and out is counted, and prom-client builds a label hash string on every `inc`, which cost ~5% of
    * the relay loop's time.
    */
-  private tally: Record<'in' | 'out', Partial<Record<MessageKind, Tally>>> = { in: {}, out: {} }
+  private tally: Tallies = { in: {}, out: {} }
 
   /** For the WebSocket route. */
   readonly connections: ConnectionEvents = {
     opened: () => this.opened.inc(),
     closed: (_room, code) => this.closed.inc({ code: closeCodeLabel(code) }),
     message: (direction, kind: MessageKind, bytes) => {
-      const t = (this.tally[direction][kind] ??= { count: 0, bytes: 0, reportedCount: 0, reportedBytes: 0 })
+      const t = (this.tally[direction][kind] ??= { count: 0, bytes: 0, reported: { count: 0, bytes: 0 } })
       t.count++
       t.bytes += bytes
     },

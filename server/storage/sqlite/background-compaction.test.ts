@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import * as Y from 'yjs'
 import { SqliteLog } from './db.ts'
 import { SqliteStore } from './store.ts'
@@ -90,6 +91,16 @@ describe('two-step compaction beside the writer', () => {
     writer.appendBatch(typist().next(10))
     writer.db.prepare('UPDATE records SET crc = crc + 1 WHERE seq = (SELECT min(seq) + 3 FROM records)').run()
     expect(new SqliteLog(f, 'fsync', { readonly: true }).planCompaction('r')).toBeNull()
+    writer.close()
+  })
+
+  it('leaves a log with a compressed record that does not decompress to the writer too', () => {
+    const f = file()
+    const writer = new SqliteLog(f, 'fsync')
+    writer.appendBatch(typist().next(10))
+    const garbage = Buffer.from([0xff, 0xfe, 0xfd])
+    writer.db.prepare('INSERT INTO records (room, data, crc, at, codec) VALUES (?, ?, ?, ?, 1)').run('r', garbage, crc32(garbage), 0)
+    expect(writer.planCompaction('r')).toBeNull()
     writer.close()
   })
 })

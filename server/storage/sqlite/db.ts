@@ -140,27 +140,13 @@ export class SqliteLog {
 
   /** A room's records in order; those that fail their checksum are moved to quarantine first. */
   load(room: string): { records: StoredRecord[]; quarantined: number } {
-    const rows = this.stmts.load.all(room) as { seq: number; data: Buffer; crc: number; codec: Codec }[]
+    const rows = this.stmts.load.all(room) as StoredRow[]
     const good: StoredRecord[] = []
-    const bad: { seq: number; data: Buffer; reason: string }[] = []
+    const bad: (StoredRow & { reason: string })[] = []
     for (const row of rows) {
-      if (crc32(row.data) !== row.crc) {
-        bad.push({ ...row, reason: withCodec('checksum mismatch', row.codec) })
-        continue
-      }
-      let update: Uint8Array = row.data
-      if (row.codec === Codec.deflateRaw) {
-        try {
-          update = inflateRawSync(row.data)
-        } catch (err) {
-          bad.push({ ...row, reason: withCodec(`cannot decompress: ${(err as Error).message}`, row.codec) })
-          continue
-        }
-      } else if (row.codec !== Codec.raw) {
-        bad.push({ ...row, reason: `unknown codec ${row.codec}` })
-        continue
-      }
-      good.push({ seq: row.seq, update: new Uint8Array(update.buffer, update.byteOffset, update.byteLength) })
+      const decoded = decodeRow(row)
+      if ('reason' in decoded) bad.push({ ...row, reason: decoded.reason })
+      else good.push({ seq: row.seq, update: decoded.update })
     }
     if (bad.length > 0 && !this.db.readonly) {
       this.db.transaction(() => {
@@ -232,12 +218,13 @@ export class SqliteLog {
    * room's next load or unload compacts it then, with quarantine, on the writer's connection.
    */
   planCompaction(room: string): CompactionPlan | null {
-    const rows = this.stmts.load.all(room) as { seq: number; data: Buffer; crc: number; codec: Codec }[]
+    const rows = this.stmts.load.all(room) as StoredRow[]
     if (rows.length < 2) return null
     const records: StoredRecord[] = []
     for (const row of rows) {
-      if (crc32(row.data) !== row.crc || (row.codec !== Codec.raw && row.codec !== Codec.deflateRaw)) return null
-      records.push({ seq: row.seq, update: row.codec === Codec.deflateRaw ? inflateRawSync(row.data) : row.data })
+      const decoded = decodeRow(row)
+      if ('reason' in decoded) return null
+      records.push({ seq: row.seq, update: decoded.update })
     }
     const { doc, bad } = buildDoc(records)
     const pending = pendingData(doc)
@@ -312,6 +299,30 @@ export class SqliteLog {
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+/** A record as stored. */
+interface StoredRow {
+  seq: number
+  data: Buffer
+  crc: number
+  codec: Codec
+}
+
+/** A stored row's update (checked against its CRC, then decompressed if it was stored compressed), or why it is none. */
+function decodeRow(row: StoredRow): { update: Uint8Array } | { reason: string } {
+  if (crc32(row.data) !== row.crc) return { reason: withCodec('checksum mismatch', row.codec) }
+  let update: Uint8Array
+  if (row.codec === Codec.raw) update = row.data
+  else if (row.codec === Codec.deflateRaw) {
+    try {
+      update = inflateRawSync(row.data)
+    } catch (err) {
+      return { reason: withCodec(`cannot decompress: ${(err as Error).message}`, row.codec) }
+    }
+  } else return { reason: `unknown codec ${row.codec}` }
+  // A plain Uint8Array view: records cross to the main thread, where a Buffer would arrive as a Uint8Array anyway.
+  return { update: new Uint8Array(update.buffer, update.byteOffset, update.byteLength) }
 }
 
 /** A quarantine reason, saying how the set-aside bytes are stored when they are not a plain update. */
