@@ -62,11 +62,10 @@ export class RoomRegistry {
     private options: RegistryOptions,
   ) {}
 
-  /** The live room called `name`, loading it if needed. Rejects if storage cannot load it. */
   /**
-   * The room called `name`, loaded if needed. `onStoredState` (see `StoredStateListener`) lets a newcomer be answered
-   * from the stored bytes while the document is still being built from them: for a large document, building is most
-   * of the time a cold open takes.
+   * The live room called `name`, loading it if needed; rejects if storage cannot load it. `onStoredState` (see
+   * `StoredStateListener`) lets a newcomer be answered from the stored bytes while the document is still being built
+   * from them: for a large document, building is most of the time a cold open takes.
    */
   async open(name: string, onStoredState?: StoredStateListener): Promise<Room> {
     for (;;) {
@@ -136,10 +135,10 @@ export class RoomRegistry {
     const loaded = await this.store.load(name)
     // One record that passed its checksum is the whole document as the server stored it: durable, and checked when it
     // was written (a client's update is fully decoded before it is stored; a snapshot is the server's own encoding).
+    const listeners = early.splice(0)
     if (loaded.records.length === 1 && loaded.quarantined === 0) {
-      for (const listener of early.splice(0)) listener(loaded.records[0].update)
+      for (const listener of listeners) listener(loaded.records[0].update)
     }
-    early.length = 0
     const { doc, bad } = buildDoc(loaded.records)
     for (const record of bad) {
       await this.store.quarantine(name, record.seq, record.reason)

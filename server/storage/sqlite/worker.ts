@@ -33,7 +33,7 @@ const logSize = new Map<string, { records: number; bytes: number }>()
 /** Rooms the compactor is working on: each is asked for once at a time. */
 const compacting = new Set<string>()
 /** Set if the compactor thread could not run: thresholds then compact here, as one step between commits. */
-let compactorDown: string | null = null
+let compactorDown = false
 const compactor = spawnStorageThread('storage-compactor', new URL('./compactor.ts', import.meta.url), { config })
 compactor.on('message', (r: CompactorReply) => {
   compacting.delete(r.room)
@@ -42,7 +42,7 @@ compactor.on('message', (r: CompactorReply) => {
   port.postMessage({ replies: [], stats: { ...log.counts }, compactionErrors } satisfies ReplyBatch)
 })
 compactor.on('error', (err) => {
-  compactorDown = err.message
+  compactorDown = true
   const error = `compactor thread stopped (${err.message}); compacting on the storage thread from now on`
   const compactionErrors = [...compacting, '*'].map((room) => ({ room, error }))
   compacting.clear()
@@ -100,7 +100,7 @@ function flush(): void {
   for (const room of grown) {
     const size = logSize.get(room)!
     if (size.records <= config.compactRecords && size.bytes <= config.compactBytes) continue
-    if (compactorDown === null) {
+    if (!compactorDown) {
       if (compacting.has(room)) continue
       compacting.add(room)
       // Counted afresh from here: what is appended while the compactor works comes after its snapshot.
