@@ -22,6 +22,8 @@ export interface Config {
   compactRecords: number
   /** ...or this many bytes. */
   compactBytes: number
+  /** ...but automatically at most once per this many milliseconds per room (each compaction rebuilds the document). */
+  compactIntervalMs: number
   maxMessageBytes: number
   /** Milliseconds SIGTERM waits for rooms to flush before exiting anyway. */
   shutdownTimeoutMs: number
@@ -129,6 +131,7 @@ export function loadConfig(env: Source, argv: string[] = []): Config {
     roomIdleMs: int(src, 'ROOM_IDLE_MS', 30_000, 0, 24 * 3600_000),
     compactRecords: int(src, 'COMPACT_RECORDS', 1000, 2, 10_000_000),
     compactBytes: int(src, 'COMPACT_BYTES', 1024 * 1024, 1024, 1024 ** 3),
+    compactIntervalMs: int(src, 'COMPACT_INTERVAL_MS', 10_000, 0, 24 * 3600_000),
     maxMessageBytes: int(src, 'MAX_MESSAGE_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 ** 3),
     shutdownTimeoutMs: int(src, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     limits: {

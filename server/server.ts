@@ -88,6 +88,7 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
             durability: config.durability,
             compactRecords: config.compactRecords,
             compactBytes: config.compactBytes,
+            compactIntervalMs: config.compactIntervalMs,
             onCompactionError: (room, error) => log.warn({ room, err: error }, 'background compaction failed; the log is intact and it is tried again'),
           }))
   } catch (err) {

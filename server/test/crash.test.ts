@@ -46,7 +46,7 @@ async function crashRun(seed: number, writersLeaveFirst: boolean): Promise<{ obs
   const r = rng(seed)
   const dataDir = mkdtempSync(join(tmpdir(), 'inkwell-crash-'))
   cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }))
-  const env = { DATA_DIR: dataDir, DURABILITY: 'fsync', COMPACT_RECORDS: '25', ROOM_IDLE_MS: String(int(r, 0, 30)) }
+  const env = { DATA_DIR: dataDir, DURABILITY: 'fsync', COMPACT_RECORDS: '25', COMPACT_INTERVAL_MS: '0', ROOM_IDLE_MS: String(int(r, 0, 30)) }
   let server: ChildServer = await spawnServer(env)
   cleanup.push(() => void server.proc.kill('SIGKILL'))
 

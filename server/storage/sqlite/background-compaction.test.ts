@@ -106,21 +106,49 @@ describe('two-step compaction beside the writer', () => {
 })
 
 describe('SqliteStore background compaction', () => {
-  it('compacts a log past the threshold on the compactor thread while appends go on, and loses nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-'))
-    const store = await SqliteStore.open({ dir, durability: 'fsync', compactRecords: 20 })
-    const w = typist()
-    for (let round = 0; round < 30; round++) {
+  /** Appends `rounds` batches of 5 keystrokes, each batch awaited; returns the writer. */
+  async function type(store: SqliteStore, rounds: number, w = typist()) {
+    for (let round = 0; round < rounds; round++) {
       await Promise.all(w.next(5).map((op) => store.append(op.room, op.update)))
     }
-    // The compactor answers in the background: wait until it has, by its count.
-    const deadline = Date.now() + 10_000
-    while (store.stats().compactions === 0 && Date.now() < deadline) await store.ping()
-    expect(store.stats().compactions).toBeGreaterThan(0)
+    return w
+  }
+
+  /** Waits (bounded) until the compactions counted satisfy `compactions`: the compactor answers in the background. */
+  async function settled(store: SqliteStore, compactions: (n: number) => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!compactions(store.stats().compactions) && Date.now() < deadline) await store.ping()
+  }
+
+  it('compacts a log past the threshold on the compactor thread while appends go on, and loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-'))
+    const store = await SqliteStore.open({ dir, durability: 'fsync', compactRecords: 20, compactIntervalMs: 0 })
+    const w = await type(store, 30)
+    await settled(store, (n) => n > 0)
+    // A room is with the compactor once at a time: what grows meanwhile is compacted after it answers.
+    await type(store, 30, w)
+    await settled(store, (n) => n > 1)
+    expect(store.stats().compactions).toBeGreaterThan(1)
     const meta = await store.meta('r')
     expect(meta!.records).toBeLessThan(150)
     const { records } = await store.load('r')
     expect(buildDoc(records).doc.getText('t').toString()).toBe(w.doc.getText('t').toString())
+    await store.close()
+  })
+
+  it('compacts a room automatically at most once per interval, however fast its log grows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-'))
+    const store = await SqliteStore.open({ dir, durability: 'fsync', compactRecords: 20, compactIntervalMs: 600_000 })
+    const w = await type(store, 30) // 150 records: past the threshold seven times over
+    await settled(store, (n) => n > 0)
+    await type(store, 30, w)
+    // The same sequence with no interval compacts a second time within milliseconds (the test above): give it far
+    // longer here, and it must not.
+    await settled(store, (n) => n > 1, 1500)
+    expect(store.stats().compactions).toBe(1)
+    // An asked-for compaction (unload, shutdown, CLI) is never held back.
+    await store.compact('r')
+    expect(store.stats().compactions).toBe(2)
     await store.close()
   })
 })

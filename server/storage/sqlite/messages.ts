@@ -8,6 +8,11 @@ export interface WorkerConfig {
   compactRecords: number
   /** ...or more bytes than this. */
   compactBytes: number
+  /**
+   * ...but automatically at most once per this many milliseconds per room: each compaction rebuilds the whole
+   * document, so under a flood of writes compacting every time the thresholds pass would cost more than it saves.
+   */
+  compactIntervalMs: number
   maxPageCount?: number
   /** `ping` fails when the file system has fewer bytes free than this. */
   minFreeBytes: number

@@ -16,6 +16,8 @@ export interface SqliteStoreOptions {
   durability: Durability
   compactRecords?: number
   compactBytes?: number
+  /** At most one automatic compaction per room per this many milliseconds. Default 10 s. */
+  compactIntervalMs?: number
   /** Caps the database size in pages (4 KiB each); writes past it fail as if the disk were full. */
   maxPageCount?: number
   /**
@@ -67,6 +69,7 @@ export class SqliteStore implements DocStore {
       durability: opts.durability,
       compactRecords: opts.compactRecords ?? 1000,
       compactBytes: opts.compactBytes ?? 1024 * 1024,
+      compactIntervalMs: opts.compactIntervalMs ?? 10_000,
       maxPageCount: opts.maxPageCount,
       minFreeBytes: opts.minFreeBytes ?? 16 * 1024 * 1024,
     }

@@ -32,6 +32,8 @@ const logSize = new Map<string, { records: number; bytes: number }>()
 
 /** Rooms the compactor is working on: each is asked for once at a time. */
 const compacting = new Set<string>()
+/** When each room was last given to the compactor (`performance.now()`), for `compactIntervalMs`. */
+const lastCompacted = new Map<string, number>()
 /** Set if the compactor thread could not run: thresholds then compact here, as one step between commits. */
 let compactorDown = false
 const compactor = spawnStorageThread('storage-compactor', new URL('./compactor.ts', import.meta.url), { config })
@@ -101,7 +103,9 @@ function flush(): void {
     const size = logSize.get(room)!
     if (size.records <= config.compactRecords && size.bytes <= config.compactBytes) continue
     if (!compactorDown) {
-      if (compacting.has(room)) continue
+      const now = performance.now()
+      if (compacting.has(room) || now - (lastCompacted.get(room) ?? -Infinity) < config.compactIntervalMs) continue
+      lastCompacted.set(room, now)
       compacting.add(room)
       // Counted afresh from here: what is appended while the compactor works comes after its snapshot.
       logSize.set(room, { records: 0, bytes: 0 })
@@ -142,6 +146,7 @@ function execute(req: Request): Reply {
         return { id: req.id, ok: true, value: loaded }
       }
       case 'compact': {
+        lastCompacted.delete(req.room)
         const result = log.compact(req.room)
         logSize.set(req.room, { records: result.before === 0 ? 0 : 1, bytes: result.bytes })
         return { id: req.id, ok: true, value: result }
@@ -159,6 +164,7 @@ function execute(req: Request): Reply {
         return { id: req.id, ok: true, value: log.list() }
       case 'delete':
         logSize.delete(req.room)
+        lastCompacted.delete(req.room)
         return { id: req.id, ok: true, value: log.delete(req.room) }
       case 'ping':
         log.probe(config.minFreeBytes)
