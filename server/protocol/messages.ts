@@ -105,12 +105,12 @@ function syncMessage(syncType: number, payload: Uint8Array): Uint8Array {
 
 export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array => syncMessage(SyncType.step1, stateVector)
 export const encodeSyncStep2 = (update: Uint8Array): Uint8Array => syncMessage(SyncType.step2, update)
+export const encodeUpdate = (update: Uint8Array): Uint8Array => syncMessage(SyncType.update, update)
 
 /** Whether a frame is a sync step 1 from a client that has nothing yet (an empty state vector): it needs everything. */
 export function isEmptyStep1(frame: Uint8Array): boolean {
   return frame.length === 4 && frame[0] === MessageType.sync && frame[1] === SyncType.step1 && frame[2] === 1 && frame[3] === 0
 }
-export const encodeUpdate = (update: Uint8Array): Uint8Array => syncMessage(SyncType.update, update)
 
 export function encodeAwareness(update: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()

@@ -121,17 +121,27 @@ function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   // as WSContext copies it) is half a kilobyte of every idle connection's heap.
   const ctx = new WSContext<WebSocket>(new WsInit(ws))
   ;(ws as AttachedSocket)[ATTACHED] = { events, ctx }
-  guard(ws, () => events.onOpen?.(new Event('open'), ctx))
+  dispatch(ws, events, 'onOpen', new Event('open'), ctx)
   // Shared listeners (`ws` calls them with the socket as `this`), not closures per connection.
   ws.on('message', onSocketMessage)
   ws.on('close', onSocketClose)
   ws.on('error', onSocketError)
 }
 
-/** Runs a handler; if it throws, closes only this connection, never the process. */
-function guard(ws: WebSocket, run: () => void): void {
+/**
+ * Calls one of the route's handlers; if it throws, closes only this connection, never the process. Called with the
+ * handler's name rather than a closure around the call: messages come through here, and a closure each would be an
+ * allocation per message.
+ */
+function dispatch<K extends 'onOpen' | 'onMessage' | 'onClose' | 'onError'>(
+  ws: WebSocket,
+  events: WSEvents<WebSocket>,
+  handler: K,
+  evt: Parameters<NonNullable<WSEvents<WebSocket>[K]>>[0],
+  ctx: WSContext<WebSocket>,
+): void {
   try {
-    run()
+    ;(events[handler] as ((evt: unknown, ctx: WSContext<WebSocket>) => void) | undefined)?.call(events, evt, ctx)
   } catch {
     ws.close(1011, 'internal error')
   }
@@ -141,15 +151,15 @@ function onSocketMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[],
   const { events, ctx } = (this as AttachedSocket)[ATTACHED]
   // Handlers read only `data`; a full MessageEvent per message would cost more than relaying it.
   const payload = isBinary ? (data as Buffer) : data.toString()
-  guard(this, () => events.onMessage?.({ data: payload } as unknown as MessageEvent, ctx))
+  dispatch(this, events, 'onMessage', { data: payload } as unknown as MessageEvent, ctx)
 }
 
 function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
   const { events, ctx } = (this as AttachedSocket)[ATTACHED]
-  guard(this, () => events.onClose?.({ code, reason: reason.toString(), wasClean: true } as CloseEvent, ctx))
+  dispatch(this, events, 'onClose', { code, reason: reason.toString(), wasClean: true } as CloseEvent, ctx)
 }
 
 function onSocketError(this: WebSocket, error: Error): void {
   const { events, ctx } = (this as AttachedSocket)[ATTACHED]
-  guard(this, () => events.onError?.(new ErrorEvent('error', { error }), ctx))
+  dispatch(this, events, 'onError', new ErrorEvent('error', { error }), ctx)
 }

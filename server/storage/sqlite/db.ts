@@ -202,12 +202,7 @@ export class SqliteLog {
       this.stmts.insertSnapshot!.run(room, stored.data, crc32(stored.data), Date.now(), stored.codec)
       return { before: records.length, bytes: snapshot.byteLength, quarantined: bad.length }
     }).immediate()
-    if (result.before > 0) {
-      this.counts.compactions++
-      // The log's pages are free now: give them back, so a compacted document takes about its snapshot's size on
-      // disk rather than its log's high-water mark. A no-op on a database without auto_vacuum.
-      this.db.pragma('incremental_vacuum')
-    }
+    if (result.before > 0) this.compacted()
     return result
   }
 
@@ -248,11 +243,16 @@ export class SqliteLog {
       this.stmts.insertSnapshotAt!.run(plan.last, plan.room, stored.data, crc32(stored.data), Date.now(), stored.codec)
       return { before: plan.records, bytes: plan.snapshot.byteLength, quarantined: 0 }
     }).immediate()
-    if (result) {
-      this.counts.compactions++
-      this.db.pragma('incremental_vacuum')
-    }
+    if (result) this.compacted()
     return result
+  }
+
+  /** After a compaction committed: count it, and give the log's freed pages back to the file system. */
+  private compacted(): void {
+    this.counts.compactions++
+    // So that a compacted document takes about its snapshot's size on disk rather than its log's high-water mark.
+    // A no-op on a database without auto_vacuum (made before it was turned on).
+    this.db.pragma('incremental_vacuum')
   }
 
   /**

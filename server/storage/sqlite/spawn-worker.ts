@@ -13,7 +13,7 @@ declare const INKWELL_BUNDLED: boolean | undefined
 export type StorageThread = 'storage-worker' | 'storage-compactor'
 
 export function spawnStorageThread(name: StorageThread, source: URL, workerData: object): Worker {
-  if (typeof INKWELL_BUNDLED === 'boolean' && INKWELL_BUNDLED) {
+  if (typeof INKWELL_BUNDLED !== 'undefined') {
     return new Worker(new URL(`./${name}.mjs`, import.meta.url), { workerData })
   }
   return new Worker(new URL('./boot.mjs', import.meta.url), { workerData: { ...workerData, entry: source.href } })
