@@ -26,6 +26,15 @@ function client(room: string, name?: string): TestClient {
   return c
 }
 
+/** A client writes one paragraph into `room`, waits until the server has it, and leaves. */
+async function writeAndLeave(room: string, text: string): Promise<void> {
+  const a = client(room)
+  await a.synced
+  addParagraph(a.doc, text)
+  await waitFor(() => paragraphs(t.server.registry.peek(room)?.doc ?? new Y.Doc()).length === 1, 'the server has it')
+  a.destroy()
+}
+
 beforeEach(async () => {
   t = await startTestServer()
 })
@@ -85,11 +94,7 @@ describe('collaboration with the stock y-websocket client', () => {
   })
 
   it('content survives a restart on the same data directory', async () => {
-    const a = client('durable')
-    await a.synced
-    addParagraph(a.doc, 'kept across restarts')
-    await waitFor(() => paragraphs(t.server.registry.peek('durable')?.doc ?? new Y.Doc()).length === 1, 'server has it')
-    a.destroy()
+    await writeAndLeave('durable', 'kept across restarts')
     await t.restart()
     const b = client('durable')
     await b.synced
@@ -98,11 +103,7 @@ describe('collaboration with the stock y-websocket client', () => {
   })
 
   it('a newcomer with an empty document is answered from the stored snapshot before the room is built, and once', async () => {
-    const a = client('snapshot')
-    await a.synced
-    addParagraph(a.doc, 'stored before the restart')
-    await waitFor(() => paragraphs(t.server.registry.peek('snapshot')?.doc ?? new Y.Doc()).length === 1, 'server has it')
-    a.destroy()
+    await writeAndLeave('snapshot', 'stored before the restart')
     await t.stop() // shutdown compacts the log into one snapshot record
 
     // The same data directory again, with the room's load held until the server has the newcomer's step 1: the

@@ -3,7 +3,7 @@
  * keeps appending: it builds the snapshot holding no lock, then swaps it in only if the records it read are still
  * exactly there.
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,8 +13,23 @@ import { SqliteLog } from './db.ts'
 import { SqliteStore } from './store.ts'
 import { buildDoc } from '../build-doc.ts'
 
-function file(): string {
-  return join(mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-')), 'inkwell.db')
+/** Every connection a test opens, closed after it. */
+const opened: SqliteLog[] = []
+afterEach(() => {
+  for (const log of opened.splice(0)) log.close()
+})
+
+/** A connection to the database `f`, closed after the test. */
+function connect(f: string, opts: { readonly?: boolean } = {}): SqliteLog {
+  const log = new SqliteLog(f, 'fsync', opts)
+  opened.push(log)
+  return log
+}
+
+/** A new database with the storage worker's connection and the compactor's, as the server has them. */
+function writerAndCompactor(): { f: string; writer: SqliteLog; compactor: SqliteLog } {
+  const f = join(mkdtempSync(join(tmpdir(), 'inkwell-bgcompact-')), 'inkwell.db')
+  return { f, writer: connect(f), compactor: connect(f) }
 }
 
 /** A writer that types into one text; `next(n)` returns the updates of its next n keystrokes. */
@@ -39,9 +54,7 @@ function textOf(log: SqliteLog): string {
 
 describe('two-step compaction beside the writer', () => {
   it('keeps what the writer appended between building the snapshot and swapping it in, after the snapshot', () => {
-    const f = file()
-    const writer = new SqliteLog(f, 'fsync')
-    const compactor = new SqliteLog(f, 'fsync')
+    const { writer, compactor } = writerAndCompactor()
     const w = typist()
     writer.appendBatch(w.next(40))
     const plan = compactor.planCompaction('r')!
@@ -52,27 +65,19 @@ describe('two-step compaction beside the writer', () => {
     expect(seqs).toHaveLength(6) // the snapshot, then the 5 appended after it
     expect(seqs[0].seq).toBe(plan.last)
     expect(textOf(writer)).toBe(w.doc.getText('t').toString())
-    writer.close()
-    compactor.close()
   })
 
   it('writes nothing if the room was deleted meanwhile', () => {
-    const f = file()
-    const writer = new SqliteLog(f, 'fsync')
-    const compactor = new SqliteLog(f, 'fsync')
+    const { writer, compactor } = writerAndCompactor()
     writer.appendBatch(typist().next(10))
     const plan = compactor.planCompaction('r')!
     writer.delete('r')
     expect(compactor.applyCompaction(plan)).toBeNull()
     expect(writer.meta('r')).toBeNull()
-    writer.close()
-    compactor.close()
   })
 
   it('writes nothing if the room was compacted on the other connection meanwhile', () => {
-    const f = file()
-    const writer = new SqliteLog(f, 'fsync')
-    const compactor = new SqliteLog(f, 'fsync')
+    const { writer, compactor } = writerAndCompactor()
     const w = typist()
     writer.appendBatch(w.next(10))
     const plan = compactor.planCompaction('r')!
@@ -81,27 +86,21 @@ describe('two-step compaction beside the writer', () => {
     expect(compactor.applyCompaction(plan)).toBeNull()
     expect(writer.meta('r')!.records).toBe(4)
     expect(textOf(writer)).toBe(w.doc.getText('t').toString())
-    writer.close()
-    compactor.close()
   })
 
   it('leaves a log with a damaged record to the writer (which quarantines on load)', () => {
-    const f = file()
-    const writer = new SqliteLog(f, 'fsync')
+    const { f, writer } = writerAndCompactor()
     writer.appendBatch(typist().next(10))
     writer.db.prepare('UPDATE records SET crc = crc + 1 WHERE seq = (SELECT min(seq) + 3 FROM records)').run()
-    expect(new SqliteLog(f, 'fsync', { readonly: true }).planCompaction('r')).toBeNull()
-    writer.close()
+    expect(connect(f, { readonly: true }).planCompaction('r')).toBeNull()
   })
 
   it('leaves a log with a compressed record that does not decompress to the writer too', () => {
-    const f = file()
-    const writer = new SqliteLog(f, 'fsync')
+    const { writer } = writerAndCompactor()
     writer.appendBatch(typist().next(10))
     const garbage = Buffer.from([0xff, 0xfe, 0xfd])
     writer.db.prepare('INSERT INTO records (room, data, crc, at, codec) VALUES (?, ?, ?, ?, 1)').run('r', garbage, crc32(garbage), 0)
     expect(writer.planCompaction('r')).toBeNull()
-    writer.close()
   })
 })
 
