@@ -161,5 +161,6 @@ function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
 
 function onSocketError(this: WebSocket, error: Error): void {
   const { events, ctx } = (this as AttachedSocket)[ATTACHED]
-  dispatch(this, events, 'onError', new ErrorEvent('error', { error }), ctx)
+  // Node 20 has no global ErrorEvent: an Event carrying the error, as the route would read it.
+  dispatch(this, events, 'onError', Object.assign(new Event('error'), { error }) as ErrorEvent, ctx)
 }
