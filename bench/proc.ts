@@ -13,7 +13,24 @@ const CLK_TCK = 100
  * storage worker of Inkwell counts). The kernel counts in ticks of 10 ms, so a window must span many ticks.
  */
 export function cpuUs(pid: number | 'self'): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return statCpuUs(`/proc/${pid}/stat`)
+}
+
+/** CPU time (user + system) of each thread of a process, in microseconds, by thread id. */
+export function threadCpuUs(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(tid, statCpuUs(`/proc/${pid}/task/${tid}/stat`))
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return out
+}
+
+function statCpuUs(path: string): number {
+  const stat = readFileSync(path, 'utf8')
   // The command name (field 2) may hold spaces and parentheses: split after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const utime = Number(fields[11])
