@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, connectMany } from './load/clients.ts'
+import { SERVER_NODE_FLAGS } from '../scripts/node-flags.ts'
 import { ROOT, spawnChild, tsEntry, type Child } from './servers/spawn.ts'
 
 const CLIENTS = Number(process.env.CLIENTS ?? 500)
@@ -71,7 +72,7 @@ function totals(s: HeapSnapshot): Totals {
 const dataDir = mkdtempSync(join(tmpdir(), 'inkwell-heap-'))
 const snapDir = mkdtempSync(join(tmpdir(), 'inkwell-heapsnap-'))
 const raw = process.env.SERVER === 'raw'
-const entry = raw ? tsEntry(join(ROOT, 'bench/servers/raw-relay.ts')) : [join(ROOT, 'scripts/start.mjs'), '--dev']
+const entry = raw ? tsEntry(join(ROOT, 'bench/servers/raw-relay.ts')) : [...SERVER_NODE_FLAGS, join(ROOT, 'scripts/start.mjs'), '--dev']
 const child = await spawnChild(['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, ...entry], {
   PORT: '0',
   HOST: '127.0.0.1',

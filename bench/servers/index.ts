@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Protocol } from '../load/clients.ts'
+import { SERVER_NODE_FLAGS } from '../../scripts/node-flags.ts'
 import { ROOT, spawnChild, tsEntry, type Child } from './spawn.ts'
 
 export interface RunningServer {
@@ -69,7 +70,7 @@ function inkwell(name: string, about: string, env: Record<string, string>): Serv
     async start(dataDir) {
       // BENCH_PROFILE=<dir>: write a V8 CPU profile per thread there on exit (summarise with bench/profile.ts).
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
-      const child = await spawnChild([...profile, join(ROOT, 'scripts/start.mjs'), '--dev'], {
+      const child = await spawnChild([...SERVER_NODE_FLAGS, ...profile, join(ROOT, 'scripts/start.mjs'), '--dev'], {
         PORT: '0',
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,

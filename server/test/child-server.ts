@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from '../../scripts/node-flags.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -19,7 +20,7 @@ export interface ChildServer {
 }
 
 export async function spawnServer(env: Record<string, string>, opts: { port?: number } = {}): Promise<ChildServer> {
-  const proc = spawn(process.execPath, [`${ROOT}scripts/start.mjs`, '--dev'], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, `${ROOT}scripts/start.mjs`, '--dev'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(opts.port ?? 0), HOST: '127.0.0.1', LOG_JSON: '1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
