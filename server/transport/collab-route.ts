@@ -9,7 +9,7 @@
  * Every message is metered: messages per second and milliseconds of server time per second, each a token bucket.
  * Text frames are refused with 1003: the protocol is binary.
  */
-import type { UpgradeWebSocket, WSContext } from 'hono/ws'
+import type { UpgradeWebSocket, WSContext, WSEvents } from 'hono/ws'
 import type { WebSocket } from 'ws'
 import { CloseCode } from '../../shared/close-codes.ts'
 import type { Limits } from '../config.ts'
@@ -20,7 +20,7 @@ import { originAllowed } from '../auth/origin.ts'
 import { allowsRoom, tokenFrom, verifyToken, type AuthFailure, type Claims } from '../auth/tokens.ts'
 import { encodeSyncStep2, isEmptyStep1, messageKind, type MessageKind } from '../protocol/messages.ts'
 import { TokenBucket } from './budget.ts'
-import { WsPeer } from './ws-peer.ts'
+import { WsPeer, type PeerOwner } from './ws-peer.ts'
 
 /**
  * Messages a connection may send before its room has loaded. The stock client sends two (step 1, awareness); the
@@ -78,142 +78,175 @@ export interface ConnectionEvents {
 type Access = { ok: true; claims: Claims | null } | { ok: false; code: number; reason: string; kind: AuthFailure }
 
 export function collabHandler(deps: CollabDeps) {
-  const { registry, log, upgradeWebSocket, limits, authSecret, allowedOrigins, connections, events } = deps
-  return upgradeWebSocket(async (c) => {
+  return deps.upgradeWebSocket(async (c) => {
     const name = c.req.param('room') as string
     const id = `c${nextConnection++}`
     const opened = Date.now()
-    const access = await checkAccess(c.req.header('origin'), tokenFrom(c.req), name, authSecret, allowedOrigins)
-    const readOnly = access.ok && access.claims?.mode === 'read'
-    const rate = new TokenBucket(limits.messagesPerSecond, limits.messageBurst)
-    const cpu = new TokenBucket(limits.cpuMsPerSecond, limits.cpuBurstMs)
-    let peer: WsPeer
-    let room: Room | null = null
-    let queue: Uint8Array[] = []
-    let expiry: NodeJS.Timeout | undefined
-
-    const refuse = (code: number, reason: string) => peer.kick(code, reason)
-    /** Closes the connection for bad input, as the room does for the violations it sees. */
-    const reject = (code: number, reason: string) => {
-      events?.rejected?.(code, reason)
-      log.warn({ room: name, conn: id, code, reason }, 'connection closed for bad input')
-      refuse(code, reason)
-    }
-
-    return {
-      onOpen(_evt, ws: WSContext<WebSocket>) {
-        const sent = events?.message ? (frame: Uint8Array) => events.message!('out', kindOfSent(frame), frame.byteLength) : undefined
-        peer = new WsPeer(id, ws.raw!, readOnly, limits.sendBufferBytes, sent)
-        peer.onKicked = () => room?.leave(peer)
-        connections.count++
-        if (!access.ok) {
-          events?.authFailed?.(access.kind)
-          log.warn({ room: name, conn: id, code: access.code, reason: access.reason, kind: access.kind }, 'connection refused')
-          peer.close(access.code, access.reason)
-          return
-        }
-        if (connections.count > limits.connections) {
-          events?.refused?.('limit')
-          peer.close(CloseCode.policyViolation, 'server has too many connections; try again later')
-          return
-        }
-        if (access.claims) {
-          const armExpiry = () => {
-            const ms = access.claims!.exp * 1000 - Date.now()
-            if (ms > MAX_TIMER_MS) expiry = setTimeout(armExpiry, MAX_TIMER_MS)
-            else {
-              expiry = setTimeout(() => {
-                events?.authFailed?.('expired')
-                log.info({ room: name, conn: id }, 'token expired; closing its connection')
-                refuse(CloseCode.unauthorized, 'token expired: ask for a new link')
-              }, Math.max(0, ms))
-            }
-            expiry.unref()
-          }
-          armExpiry()
-        }
-        events?.opened?.(name)
-        log.info({ room: name, conn: id, mode: readOnly ? 'read' : 'write' }, 'connection opened')
-        // A newcomer with an empty document whose step 1 is already waiting gets the stored state as soon as it is
-        // read, while the server builds the document from it; its step 1 is then answered and leaves the queue.
-        const answerEarly = (state: Uint8Array) => {
-          const step1 = queue.findIndex(isEmptyStep1)
-          if (step1 < 0 || peer.gone || peer.closedWith) return
-          queue.splice(step1, 1)
-          peer.send(encodeSyncStep2(state))
-        }
-        registry.open(name, answerEarly).then(
-          (r) => {
-            if (peer.gone || peer.closedWith) return
-            room = r
-            r.join(peer)
-            for (const msg of queue) r.receive(peer, msg)
-            queue = []
-          },
-          (err: Error & { code?: string }) => {
-            const limit = err.code === 'ROOM_LIMIT'
-            events?.refused?.(limit ? 'limit' : 'storage')
-            log.error({ room: name, conn: id, err: err.message }, 'room unavailable')
-            peer.close(
-              limit ? CloseCode.policyViolation : CloseCode.internalError,
-              limit ? 'server has too many documents open; try again later' : 'document storage is unavailable; try again later',
-            )
-          },
-        )
-      },
-      onMessage(evt) {
-        // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
-        // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
-        if (peer.gone || peer.kicked) return
-        if (typeof evt.data === 'string') {
-          reject(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
-          return
-        }
-        if (!rate.take(1)) {
-          reject(CloseCode.policyViolation, `more than ${limits.messagesPerSecond} messages per second`)
-          return
-        }
-        const data = evt.data as Uint8Array | ArrayBuffer
-        const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
-        peer.bytesIn += bytes.byteLength
-        events?.message?.('in', messageKind(bytes), bytes.byteLength)
-        if (!room) {
-          if (peer.closedWith) return
-          if (queue.length < MAX_QUEUED_BEFORE_LOAD) queue.push(bytes)
-          else reject(CloseCode.policyViolation, 'too many messages before the document loaded')
-          return
-        }
-        const started = performance.now()
-        room.receive(peer, bytes)
-        if (!cpu.take(performance.now() - started)) {
-          reject(CloseCode.policyViolation, 'connection is using too much server time')
-        }
-      },
-      onClose(evt) {
-        clearTimeout(expiry)
-        if (!peer) return
-        connections.count--
-        peer.gone = true
-        room?.leave(peer)
-        const code = peer.closedWith?.code ?? evt.code
-        events?.closed?.(name, code)
-        log.info(
-          {
-            room: name,
-            conn: id,
-            mode: access.ok ? (readOnly ? 'read' : 'write') : 'refused',
-            ms: Date.now() - opened,
-            bytesIn: peer.bytesIn,
-            bytesOut: peer.bytesOut,
-            code,
-            reason: peer.closedWith?.reason ?? (evt.reason || undefined),
-            by: peer.closedWith ? 'server' : 'client',
-          },
-          'connection closed',
-        )
-      },
-    }
+    const access = await checkAccess(c.req.header('origin'), tokenFrom(c.req), name, deps.authSecret, deps.allowedOrigins)
+    return new Connection(deps, name, id, opened, access)
   })
+}
+
+/**
+ * One WebSocket connection: the route's handlers for it, as methods on one object (the adapter calls them with the
+ * connection as `this`), and its state as fields. A class rather than closures over the route's locals: an idle
+ * connection then costs one object, not a closure context and a closure per handler.
+ */
+class Connection implements WSEvents<WebSocket>, PeerOwner {
+  private readonly readOnly: boolean
+  private readonly rate: TokenBucket
+  private readonly cpu: TokenBucket
+  private peer!: WsPeer
+  private room: Room | null = null
+  /** Messages that arrived before the room loaded; null once it has. */
+  private queue: Uint8Array[] | null = []
+  private expiry: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly deps: CollabDeps,
+    private readonly name: string,
+    private readonly id: string,
+    private readonly opened: number,
+    private readonly access: Access,
+  ) {
+    this.readOnly = access.ok && access.claims?.mode === 'read'
+    this.rate = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messageBurst)
+    this.cpu = new TokenBucket(deps.limits.cpuMsPerSecond, deps.limits.cpuBurstMs)
+  }
+
+  onOpen(_evt: Event, ws: WSContext<WebSocket>): void {
+    const { registry, log, limits, connections, events } = this.deps
+    const { name, id, access } = this
+    const peer = (this.peer = new WsPeer(id, ws.raw!, this.readOnly, limits.sendBufferBytes, this))
+    connections.count++
+    if (!access.ok) {
+      events?.authFailed?.(access.kind)
+      log.warn({ room: name, conn: id, code: access.code, reason: access.reason, kind: access.kind }, 'connection refused')
+      peer.close(access.code, access.reason)
+      return
+    }
+    if (connections.count > limits.connections) {
+      events?.refused?.('limit')
+      peer.close(CloseCode.policyViolation, 'server has too many connections; try again later')
+      return
+    }
+    if (access.claims) this.armExpiry(access.claims.exp)
+    events?.opened?.(name)
+    log.info({ room: name, conn: id, mode: this.readOnly ? 'read' : 'write' }, 'connection opened')
+    // A newcomer with an empty document whose step 1 is already waiting gets the stored state as soon as it is
+    // read, while the server builds the document from it; its step 1 is then answered and leaves the queue.
+    const answerEarly = (state: Uint8Array) => {
+      const step1 = this.queue?.findIndex(isEmptyStep1) ?? -1
+      if (step1 < 0 || peer.gone || peer.closedWith) return
+      this.queue!.splice(step1, 1)
+      peer.send(encodeSyncStep2(state))
+    }
+    registry.open(name, answerEarly).then(
+      (r) => {
+        if (peer.gone || peer.closedWith) return
+        this.room = r
+        r.join(peer)
+        const queued = this.queue!
+        this.queue = null
+        for (const msg of queued) r.receive(peer, msg)
+      },
+      (err: Error & { code?: string }) => {
+        const limit = err.code === 'ROOM_LIMIT'
+        events?.refused?.(limit ? 'limit' : 'storage')
+        log.error({ room: name, conn: id, err: err.message }, 'room unavailable')
+        peer.close(
+          limit ? CloseCode.policyViolation : CloseCode.internalError,
+          limit ? 'server has too many documents open; try again later' : 'document storage is unavailable; try again later',
+        )
+      },
+    )
+  }
+
+  onMessage(evt: MessageEvent): void {
+    const { peer, room, deps } = this
+    // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
+    // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
+    if (peer.gone || peer.kicked) return
+    if (typeof evt.data === 'string') {
+      this.reject(CloseCode.unsupportedData, 'text frames are not accepted: the protocol is binary')
+      return
+    }
+    if (!this.rate.take(1)) {
+      this.reject(CloseCode.policyViolation, `more than ${deps.limits.messagesPerSecond} messages per second`)
+      return
+    }
+    const data = evt.data as Uint8Array | ArrayBuffer
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
+    peer.bytesIn += bytes.byteLength
+    deps.events?.message?.('in', messageKind(bytes), bytes.byteLength)
+    if (!room) {
+      if (peer.closedWith || !this.queue) return
+      if (this.queue.length < MAX_QUEUED_BEFORE_LOAD) this.queue.push(bytes)
+      else this.reject(CloseCode.policyViolation, 'too many messages before the document loaded')
+      return
+    }
+    const started = performance.now()
+    room.receive(peer, bytes)
+    if (!this.cpu.take(performance.now() - started)) {
+      this.reject(CloseCode.policyViolation, 'connection is using too much server time')
+    }
+  }
+
+  onClose(evt: CloseEvent): void {
+    clearTimeout(this.expiry)
+    const { peer, access, name, id, deps } = this
+    if (!peer) return
+    deps.connections.count--
+    peer.gone = true
+    this.room?.leave(peer)
+    const code = peer.closedWith?.code ?? evt.code
+    deps.events?.closed?.(name, code)
+    deps.log.info(
+      {
+        room: name,
+        conn: id,
+        mode: access.ok ? (this.readOnly ? 'read' : 'write') : 'refused',
+        ms: Date.now() - this.opened,
+        bytesIn: peer.bytesIn,
+        bytesOut: peer.bytesOut,
+        code,
+        reason: peer.closedWith?.reason ?? (evt.reason || undefined),
+        by: peer.closedWith ? 'server' : 'client',
+      },
+      'connection closed',
+    )
+  }
+
+  /** The peer kicked itself (slow consumer): take it out of its room. */
+  kicked(): void {
+    this.room?.leave(this.peer)
+  }
+
+  /** Every frame sent to this connection, for the metrics. */
+  sent(frame: Uint8Array): void {
+    this.deps.events?.message?.('out', kindOfSent(frame), frame.byteLength)
+  }
+
+  /** Closes the connection for bad input, as the room does for the violations it sees. */
+  private reject(code: number, reason: string): void {
+    this.deps.events?.rejected?.(code, reason)
+    this.deps.log.warn({ room: this.name, conn: this.id, code, reason }, 'connection closed for bad input')
+    this.peer.kick(code, reason)
+  }
+
+  /** Closes the connection when its token expires (re-armed until then: timers hold at most ~24.8 days). */
+  private armExpiry(exp: number): void {
+    const ms = exp * 1000 - Date.now()
+    if (ms > MAX_TIMER_MS) this.expiry = setTimeout(() => this.armExpiry(exp), MAX_TIMER_MS)
+    else {
+      this.expiry = setTimeout(() => {
+        this.deps.events?.authFailed?.('expired')
+        this.deps.log.info({ room: this.name, conn: this.id }, 'token expired; closing its connection')
+        this.peer.kick(CloseCode.unauthorized, 'token expired: ask for a new link')
+      }, Math.max(0, ms))
+    }
+    this.expiry.unref()
+  }
 }
 
 async function checkAccess(

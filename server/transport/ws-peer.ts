@@ -4,6 +4,14 @@ import { CloseCode } from '../../shared/close-codes.ts'
 import type { Peer } from '../room/peer.ts'
 import { sendBinary } from './frames.ts'
 
+/** The connection a peer belongs to (the WebSocket route's). */
+export interface PeerOwner {
+  /** Every frame sent (metrics). */
+  sent(frame: Uint8Array): void
+  /** Called once when the peer kicks itself or is kicked, after the current broadcast loop: leave the room. */
+  kicked(): void
+}
+
 export class WsPeer implements Peer {
   bytesIn = 0
   bytesOut = 0
@@ -13,8 +21,6 @@ export class WsPeer implements Peer {
   closedWith: { code: number; reason: string } | null = null
   /** Closed for misbehaving: nothing it sends is handled any more, and it has left its room. */
   kicked = false
-  /** Called once when the peer kicks itself (slow consumer), so the route can take it out of its room. */
-  onKicked: (() => void) | null = null
 
   constructor(
     readonly id: string,
@@ -22,8 +28,7 @@ export class WsPeer implements Peer {
     readonly readOnly: boolean,
     /** Bytes queued to this socket (unread by the client) past which it is closed as a slow consumer. */
     private maxBuffered: number,
-    /** Told about every frame sent (metrics). */
-    private onSent?: (frame: Uint8Array) => void,
+    private owner: PeerOwner,
   ) {}
 
   send(frame: Uint8Array): void {
@@ -38,7 +43,7 @@ export class WsPeer implements Peer {
       return
     }
     this.bytesOut += frame.byteLength
-    this.onSent?.(frame)
+    this.owner.sent(frame)
     sendBinary(this.ws, frame)
   }
 
@@ -48,7 +53,7 @@ export class WsPeer implements Peer {
     this.kicked = true
     this.close(code, reason)
     // After the current broadcast loop, not inside it.
-    if (this.onKicked) queueMicrotask(this.onKicked)
+    queueMicrotask(() => this.owner.kicked())
   }
 
   close(code: number, reason: string): void {
