@@ -17,14 +17,20 @@ export interface WindowResult {
 /**
  * prom-client resets its event-loop histogram on every scrape, so a scrape at the start of the window clears it and
  * one at the end reads the p99 of the window alone.
+ *
+ * Node's `monitorEventLoopDelay` records the interval between the ticks of a timer that fires every `resolution` ms
+ * (prom-client's default: 10), not the delay past it: an idle loop reads ~10.1 ms. The figure reported is the delay,
+ * the p99 less that period.
  */
+const EVENT_LOOP_SAMPLING_MS = 10
+
 async function scrapeEventLoopP99(metricsUrl: string | null): Promise<number | null> {
   if (!metricsUrl) return null
   try {
     const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(2000) })
     if (!res.ok) return null
     const m = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([0-9.e+-]+)/m.exec(await res.text())
-    return m ? Number(m[1]) * 1000 : null
+    return m ? Math.max(0, Number(m[1]) * 1000 - EVENT_LOOP_SAMPLING_MS) : null
   } catch {
     return null
   }
