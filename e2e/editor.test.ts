@@ -312,7 +312,6 @@ describe('what the server makes of the page', () => {
         'We ship the **editor** on Monday.',
         '',
         '* Write the docs',
-        '',
         '* Test in real browsers',
         '',
         '## Risks',

@@ -33,8 +33,12 @@ export function nodeToText(node: Node): string {
   return node.textBetween(0, node.content.size, '\n\n', (leaf) => (leaf.type.name === 'hard_break' ? '\n' : ''))
 }
 
+/**
+ * prosemirror-markdown's serialization, with tight lists: the editor's lists have no spacing of their own, and
+ * its default (a blank line between items) makes every list "loose" in CommonMark, which renderers space out.
+ */
 export function nodeToMarkdown(node: Node): string {
-  return defaultMarkdownSerializer.serialize(node)
+  return defaultMarkdownSerializer.serialize(node, { tightLists: true })
 }
 
 export function exportSnapshot(snapshot: Uint8Array, format: ExportFormat, title: string): Exported {

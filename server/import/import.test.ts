@@ -55,6 +55,18 @@ describe('imports', () => {
     expect(exported(imported(md, 'markdown'), 'markdown')).toBe(md)
   })
 
+  it('lists export tight, and every list comes back as the same document: items of one paragraph or of several, nested', () => {
+    const json = (doc: Y.Doc) => JSON.parse(exported(doc, 'json'))
+    const html =
+      '<ul><li><p>one</p></li><li><p>two</p></li></ul>' +
+      '<ol><li><p>first</p><p>second paragraph of the first</p></li><li><p>next</p><ul><li><p>inner</p></li></ul></li></ol>'
+    const doc = imported(html, 'html')
+    const md = exported(doc, 'markdown')
+    expect(md.startsWith('* one\n* two\n\n1. first')).toBe(true)
+    expect(json(imported(md, 'markdown'))).toEqual(json(doc))
+    expect(exported(imported(md, 'markdown'), 'markdown')).toBe(md)
+  })
+
   it('HTML imports as the same document the markdown makes, ignoring scripts and styles', () => {
     const html =
       '<html><head><title>x</title><style>p{}</style></head><body><h1>Title</h1><script>alert(1)</script>' +
