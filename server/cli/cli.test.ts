@@ -52,7 +52,7 @@ function client(t: TestServer, room: string): TestClient {
   return c
 }
 
-const MARKDOWN = '# Notes\n\nSome *emphasis* and **strong** text.\n\n* one\n\n* two'
+const MARKDOWN = '# Notes\n\nSome *emphasis* and **strong** text.\n\n* one\n* two'
 
 describe('inkwell CLI on a stopped server', () => {
   it('import, list, export, compact, verify, delete and backup each do their job', { timeout: 90_000 }, async () => {
