@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LockError, acquireLock, liveHolder, lockPath, readLock } from './lock.ts'
+import { LockError, acquireLock, liveHolder, lockPath, processIdentity, readLock } from './lock.ts'
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'inkwell-lock-'))
@@ -45,6 +45,28 @@ describe('data directory lock', () => {
     lock.release()
     writeFileSync(lockPath(dir), '{"pid": 12')
     acquireLock(dir, 'cli').release()
+  })
+
+  it('takes over a lock whose pid now belongs to another process: a container restarted after a crash reuses pids', () => {
+    const dir = tmp()
+    // What a crashed incarnation with this very pid left behind: the same pid, another process.
+    const mine = processIdentity(process.pid)
+    expect(mine).toMatch(/^[0-9a-f-]+\/\d+$/)
+    writeFileSync(lockPath(dir), JSON.stringify({ pid: process.pid, process: `${mine!.split('/')[0]}/1`, holder: 'server', startedAt: 'then' }))
+    expect(liveHolder(dir)).toBeNull()
+    const lock = acquireLock(dir, 'server')
+    expect(lock.tookOver?.process).toBe(`${mine!.split('/')[0]}/1`)
+    expect(readLock(dir)).toMatchObject({ pid: process.pid, process: mine })
+    lock.release()
+  })
+
+  it('refuses a lock whose pid is still the process that wrote it', () => {
+    const dir = tmp()
+    // The test runner's parent process: alive, and not this one.
+    const holder = { pid: process.ppid, process: processIdentity(process.ppid), holder: 'server', startedAt: 'now' }
+    writeFileSync(lockPath(dir), JSON.stringify(holder))
+    expect(liveHolder(dir)?.pid).toBe(process.ppid)
+    expect(() => acquireLock(dir, 'server')).toThrow(LockError)
   })
 
   it('release leaves a lock that another process holds alone', () => {

@@ -7,8 +7,11 @@
  * removes it. The admin CLI reads it to find a running server (its URL) and takes it itself while it changes the
  * database directly, so that a server cannot start in the middle.
  *
- * A process is "live" if `kill(pid, 0)` finds it. After a reboot a recycled pid can look live: the error message
- * says how to check and what to delete.
+ * A holder is "live" if `kill(pid, 0)` finds its pid and, on Linux, that pid is still the same process: the lock
+ * records the process's identity (the kernel's boot id and the process's start time), because pids are recycled. A
+ * container restarted after a crash gives its server the same pid as before, so without the identity the new server
+ * would find "itself" holding the lock and refuse to start. Elsewhere (no `/proc`), a recycled pid can look live: the
+ * error message says how to check and what to delete.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +20,8 @@ export const LOCK_FILE = 'server.json'
 
 export interface LockInfo {
   pid: number
+  /** Which process had that pid: `<boot id>/<start time>` (Linux), to tell a recycled pid from the holder. */
+  process?: string
   /** A server, or an admin command changing the database directly. */
   holder: 'server' | 'cli'
   startedAt: string
@@ -37,13 +42,37 @@ export function lockPath(dir: string): string {
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
-export function isAlive(pid: number): boolean {
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * Which process has this pid now, as `<boot id>/<start time in clock ticks since boot>`; null where `/proc` cannot
+ * tell (not Linux, or the process is gone).
+ */
+export function processIdentity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Field 22, counted after the command name (field 2), which may hold spaces and parentheses.
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+    return startTime ? `${bootId}/${startTime}` : null
+  } catch {
+    return null
+  }
+}
+
+/** Whether the process that wrote this lock still runs: its pid exists and, where it can be told, is the same process. */
+export function isAlive(info: LockInfo): boolean {
+  if (!pidExists(info.pid)) return false
+  if (info.process === undefined) return true
+  const now = processIdentity(info.pid)
+  return now === null || now === info.process
 }
 
 /** The lock's contents, or null if there is none or it cannot be read (a torn write from a crash is no lock). */
@@ -65,7 +94,7 @@ export function readLock(dir: string): LockInfo | null {
 /** The live holder of the lock, or null if nobody live holds it. */
 export function liveHolder(dir: string): LockInfo | null {
   const info = readLock(dir)
-  return info && isAlive(info.pid) ? info : null
+  return info && isAlive(info) ? info : null
 }
 
 export interface HeldLock {
@@ -90,6 +119,8 @@ export function acquireLock(dir: string, holder: LockInfo['holder']): HeldLock &
   mkdirSync(dir, { recursive: true })
   const path = lockPath(dir)
   let info: LockInfo = { pid: process.pid, holder, startedAt: new Date().toISOString() }
+  const identity = processIdentity(process.pid)
+  if (identity !== null) info.process = identity
   let tookOver: LockInfo | null = null
   for (let attempt = 0; ; attempt++) {
     try {
@@ -99,7 +130,7 @@ export function acquireLock(dir: string, holder: LockInfo['holder']): HeldLock &
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err
     }
     const current = readLock(dir)
-    if (current && isAlive(current.pid)) {
+    if (current && isAlive(current)) {
       throw new LockError(
         `${describe(current)} is using the data directory ${dir}: stop it first, or use another DATA_DIR ` +
           `(if no such process is Inkwell, delete ${path})`,
