@@ -51,7 +51,13 @@ export function goals(results: ScenarioResult[]): GoalCheck[] {
   const p99 = get('typing', INK, 'p99', { ratio: true })
   out.push({ issue: 5, goal: 'typing p99 ≤ 1.2× raw relay', measured: x(p99), met: check(p99, (v) => v <= 1.2) })
   const kib = get('idle', INK, 'kibPerConnection')
-  out.push({ issue: 5, goal: 'memory per idle connection ≤ 10 KiB', measured: f(kib, 1, ' KiB'), met: check(kib, (v) => v <= 10) })
+  const kibCold = get('idle', INK, 'kibFromCold')
+  out.push({
+    issue: 5,
+    goal: 'memory per idle connection ≤ 10 KiB',
+    measured: `${f(kib, 1, ' KiB')} (from a cold start: ${f(kibCold, 1, ' KiB')})`,
+    met: check(kib, (v) => v <= 10),
+  })
   const cold = get('bigdoc', INK, 'coldMs')
   out.push({ issue: 5, goal: 'big document connect-to-synced ≤ 100 ms (cold, after restart)', measured: f(cold, 1, ' ms'), met: check(cold, (v) => v <= 100) })
   const disk = get('bigdoc', INK, 'diskRatio')

@@ -6,6 +6,9 @@ import { FLOOR } from '../servers/index.ts'
 import type { Scenario } from './types.ts'
 import { mib, withServer } from './with-server.ts'
 
+/** Clients that connect, sync and leave before the baseline is read (see load/idle.ts). */
+const WARMUP = 100
+
 export const idle: Scenario = {
   id: 'idle',
   title: 'Idle connections',
@@ -17,14 +20,16 @@ export const idle: Scenario = {
   repeats: (m) => m.idle.repeats,
   columns: [
     { key: 'kibPerConnection', label: 'KiB/conn', digits: 1, better: 'lower' },
+    { key: 'kibFromCold', label: 'KiB/conn cold', digits: 1, better: 'lower' },
     { key: 'syncAllMs', label: 'sync all ms', digits: 0, better: 'lower' },
     { key: 'cpuPerConnection', label: 'CPU µs/conn', digits: 0, better: 'lower' },
     { key: 'rssAfter', label: 'RSS MiB', digits: 1, better: 'lower' },
     { key: 'genCores', label: 'gen cores', digits: 3, better: 'lower', ratio: false },
   ],
   notes: () => [
-    'KiB/conn: server RSS growth ÷ clients, rooms included, read 5 times over 0.5 s after the settle time. It also holds',
-    'one-off costs (code compiled on first use, heap reserved in steps): more clients (full mode) give a steadier figure.',
+    'KiB/conn: server RSS growth ÷ clients, rooms included, read 5 times over 0.5 s after the settle time, from a server',
+    `that has served ${WARMUP} clients before (they connected, synced and left). KiB/conn cold: the same growth from the freshly`,
+    'started process, which also holds one-off costs (code compiled on first use, heaps and pools sized in steps).',
   ],
   async runOnce(ctx, spec) {
     const m = ctx.mode.idle
@@ -38,6 +43,7 @@ export const idle: Scenario = {
         perRoom: m.perRoom,
         concurrency: 100,
         settleMs: m.settleMs,
+        warmupClients: WARMUP,
       })
       return [
         {
@@ -45,6 +51,7 @@ export const idle: Scenario = {
           case: '',
           values: {
             kibPerConnection: r.kibPerConnection,
+            kibFromCold: r.kibFromCold,
             syncAllMs: r.syncAllMs,
             cpuPerConnection: r.serverCpuUsPerConnection,
             rssAfter: mib(r.rssAfterKb),
