@@ -69,8 +69,10 @@ function inkwell(name: string, about: string, env: Record<string, string>): Serv
     servesContent: true,
     async start(dataDir) {
       // BENCH_PROFILE=<dir>: write a V8 CPU profile per thread there on exit (summarise with bench/profile.ts).
+      // BENCH_NODE_FLAGS='--flag …': node flags added to the ones `npm start` uses, to A/B a flag.
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
-      const child = await spawnChild([...SERVER_NODE_FLAGS, ...profile, join(ROOT, 'scripts/start.mjs'), '--dev'], {
+      const extra = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+      const child = await spawnChild([...SERVER_NODE_FLAGS, ...extra, ...profile, join(ROOT, 'scripts/start.mjs'), '--dev'], {
         PORT: '0',
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,
