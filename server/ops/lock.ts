@@ -68,7 +68,7 @@ export function processIdentity(pid: number): string | null {
 }
 
 /** Whether the process that wrote this lock still runs: its pid exists and, where it can be told, is the same process. */
-export function isAlive(info: LockInfo): boolean {
+function isAlive(info: LockInfo): boolean {
   if (!pidExists(info.pid)) return false
   if (info.process === undefined) return true
   const now = processIdentity(info.pid)

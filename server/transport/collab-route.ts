@@ -93,7 +93,6 @@ export function collabHandler(deps: CollabDeps) {
  * connection then costs one object, not a closure context and a closure per handler.
  */
 class Connection implements WSEvents<WebSocket>, PeerOwner {
-  private readonly readOnly: boolean
   private readonly rate: TokenBucket
   private readonly cpu: TokenBucket
   private peer!: WsPeer
@@ -109,9 +108,12 @@ class Connection implements WSEvents<WebSocket>, PeerOwner {
     private readonly opened: number,
     private readonly access: Access,
   ) {
-    this.readOnly = access.ok && access.claims?.mode === 'read'
     this.rate = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messageBurst)
     this.cpu = new TokenBucket(deps.limits.cpuMsPerSecond, deps.limits.cpuBurstMs)
+  }
+
+  private get readOnly(): boolean {
+    return this.access.ok && this.access.claims?.mode === 'read'
   }
 
   onOpen(_evt: Event, ws: WSContext<WebSocket>): void {
