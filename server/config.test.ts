@@ -27,4 +27,12 @@ describe('config', () => {
     writeFileSync(junk, 'not a certificate')
     expect(() => loadConfig({ TLS_CERT: junk, TLS_KEY: a.keyFile })).toThrow(/not a usable pair/)
   })
+
+  it('PING_INTERVAL_MS is 30 s unless set; 0 turns the heartbeat off; anything else is one clear error', () => {
+    expect(loadConfig({}).limits.pingIntervalMs).toBe(30_000)
+    expect(loadConfig({ PING_INTERVAL_MS: '0' }).limits.pingIntervalMs).toBe(0)
+    expect(() => loadConfig({ PING_INTERVAL_MS: '30s' })).toThrow(
+      new ConfigError('PING_INTERVAL_MS="30s" is not valid: expected a whole number from 0 to 3600000'),
+    )
+  })
 })

@@ -74,6 +74,11 @@ export interface Limits {
   sendBufferBytes: number
   /** Milliseconds a client may take to send its HTTP request headers, upgrade included. */
   handshakeTimeoutMs: number
+  /**
+   * Milliseconds between pings to every connection; one that answers neither a ping nor with any message for this
+   * long is dropped (its other end is gone). 0: never.
+   */
+  pingIntervalMs: number
   /** Largest HTTP request body (imports). */
   bodyBytes: number
 }
@@ -147,6 +152,7 @@ export function loadConfig(env: Source, argv: string[] = []): Config {
       connections: int(src, 'MAX_CONNECTIONS', 10_000, 1, 10_000_000),
       sendBufferBytes: int(src, 'MAX_SEND_BUFFER_BYTES', 64 * 1024 * 1024, 1024, 1024 ** 3),
       handshakeTimeoutMs: int(src, 'HANDSHAKE_TIMEOUT_MS', 10_000, 100, 600_000),
+      pingIntervalMs: int(src, 'PING_INTERVAL_MS', 30_000, 0, 3_600_000),
       bodyBytes: int(src, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 ** 3),
     },
     authSecret: secret(src),

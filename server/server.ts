@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { createNodeWebSocket } from './transport/node-websocket.ts'
+import { Heartbeat } from './transport/heartbeat.ts'
 import { Hono } from 'hono'
 import type { WebSocket } from 'ws'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -107,6 +108,7 @@ export async function startServer(config: Config, log: Logger, parts: ServerPart
 async function compose(config: Config, log: Logger, parts: ServerParts, store: DocStore, lock: HeldLock | null): Promise<RunningServer> {
   const { limits } = config
   const connections = { count: 0 }
+  const heartbeat = new Heartbeat(limits.pingIntervalMs)
   // The metrics read the registry's size at scrape time; the registry reports to the metrics as it works.
   const metrics: Metrics = new Metrics({ connections: () => connections.count, rooms: () => registry.size, store: () => store.stats() })
   const registry: RoomRegistry = new RoomRegistry(store, log, {
@@ -172,6 +174,7 @@ async function compose(config: Config, log: Logger, parts: ServerParts, store: D
       authSecret: config.authSecret,
       allowedOrigins: config.allowedOrigins,
       connections,
+      heartbeat,
       events: fanOut(metrics.connections, parts.events),
     }),
   )
@@ -221,6 +224,7 @@ async function compose(config: Config, log: Logger, parts: ServerParts, store: D
   const close = () =>
     (closing ??= (async () => {
       shuttingDown = true
+      heartbeat.stop()
       // Stop accepting connections, then flush rooms: every client hears 1012 and reconnects after the restart.
       server.close()
       await registry.shutdown(CloseCode.serviceRestart, 'server restarting')

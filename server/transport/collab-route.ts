@@ -20,6 +20,8 @@ import { originAllowed } from '../auth/origin.ts'
 import { allowsRoom, tokenFrom, verifyToken, type AuthFailure, type Claims } from '../auth/tokens.ts'
 import { encodeSyncStep2, isEmptyStep1, messageKind, type MessageKind } from '../protocol/messages.ts'
 import { TokenBucket } from './budget.ts'
+import type { Beating, Heartbeat } from './heartbeat.ts'
+import type { PongEvents } from './node-websocket.ts'
 import { WsPeer, type PeerOwner } from './ws-peer.ts'
 
 /**
@@ -56,6 +58,8 @@ export interface CollabDeps {
   allowedOrigins: string[] | null
   /** Open connections, shared with the server for the connection cap. */
   connections: { count: number }
+  /** Pings every accepted connection and drops those that stopped answering. */
+  heartbeat: Heartbeat
   events?: ConnectionEvents
 }
 
@@ -92,7 +96,7 @@ export function collabHandler(deps: CollabDeps) {
  * connection as `this`), and its state as fields. A class rather than closures over the route's locals: an idle
  * connection then costs one object, not a closure context and a closure per handler.
  */
-class Connection implements WSEvents<WebSocket>, PeerOwner {
+class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating {
   private readonly rate: TokenBucket
   private readonly cpu: TokenBucket
   private peer!: WsPeer
@@ -100,6 +104,8 @@ class Connection implements WSEvents<WebSocket>, PeerOwner {
   /** Messages that arrived before the room loaded; null once it has. */
   private queue: Uint8Array[] | null = []
   private expiry: NodeJS.Timeout | undefined
+  /** A pong or a message came since the last heartbeat round. */
+  private heard = true
 
   constructor(
     private readonly deps: CollabDeps,
@@ -133,6 +139,7 @@ class Connection implements WSEvents<WebSocket>, PeerOwner {
       return
     }
     if (access.claims) this.armExpiry(access.claims.exp)
+    this.deps.heartbeat.add(this)
     events?.opened?.(name)
     log.info({ room: name, conn: id, mode: this.readOnly ? 'read' : 'write' }, 'connection opened')
     // A newcomer with an empty document whose step 1 is already waiting gets the stored state as soon as it is
@@ -166,6 +173,7 @@ class Connection implements WSEvents<WebSocket>, PeerOwner {
 
   onMessage(evt: MessageEvent): void {
     const { peer, room, deps } = this
+    this.heard = true
     // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
     // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
     if (peer.gone || peer.kicked) return
@@ -194,8 +202,29 @@ class Connection implements WSEvents<WebSocket>, PeerOwner {
     }
   }
 
+  onPong(): void {
+    this.heard = true
+  }
+
+  /** One heartbeat round (heartbeat.ts): ping a connection heard from since the last round; drop one that was not. */
+  beat(): void {
+    const { peer } = this
+    if (this.heard) {
+      this.heard = false
+      peer.ping()
+      return
+    }
+    // Bytes still queued here (a large first sync on a slow link) hold the ping back: it may not have been sent
+    // yet, so silence proves nothing. A client that stopped reading altogether is closed by MAX_SEND_BUFFER_BYTES.
+    if (peer.queued > 0) return
+    const seconds = Math.round(this.deps.heartbeat.intervalMs / 1000)
+    this.deps.log.info({ room: this.name, conn: this.id }, 'connection dropped: no answer to a ping')
+    peer.drop(`no answer to a ping in ${seconds} s: the client is gone`)
+  }
+
   onClose(evt: CloseEvent): void {
     clearTimeout(this.expiry)
+    this.deps.heartbeat.delete(this)
     const { peer, access, name, id, deps } = this
     if (!peer) return
     deps.connections.count--

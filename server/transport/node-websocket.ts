@@ -126,6 +126,14 @@ function attach(ws: WebSocket, events: WSEvents<WebSocket>): void {
   ws.on('message', onSocketMessage)
   ws.on('close', onSocketClose)
   ws.on('error', onSocketError)
+  ws.on('pong', onSocketPong)
+}
+
+/**
+ * Hono's WebSocket events have no pong; the route may take one as `onPong` (its heartbeat: see heartbeat.ts).
+ */
+export interface PongEvents {
+  onPong?(): void
 }
 
 /**
@@ -157,6 +165,15 @@ function onSocketMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[],
 function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
   const { events, ctx } = (this as AttachedSocket)[ATTACHED]
   dispatch(this, events, 'onClose', { code, reason: reason.toString(), wasClean: true } as CloseEvent, ctx)
+}
+
+function onSocketPong(this: WebSocket): void {
+  const { events } = (this as AttachedSocket)[ATTACHED]
+  try {
+    ;(events as PongEvents).onPong?.()
+  } catch {
+    this.close(1011, 'internal error')
+  }
 }
 
 function onSocketError(this: WebSocket, error: Error): void {

@@ -60,4 +60,27 @@ export class WsPeer implements Peer {
     this.closedWith ??= { code, reason }
     if (this.ws.readyState <= 1) this.ws.close(code, reason)
   }
+
+  /** Pings the client: its pong (browsers and `ws` send one by themselves) shows it is still there. */
+  ping(): void {
+    if (this.ws.readyState === 1 /* OPEN */) this.ws.ping()
+  }
+
+  /** Bytes queued to this socket that have not reached the OS yet (a ping sent now would wait behind them). */
+  get queued(): number {
+    return this.ws.bufferedAmount
+  }
+
+  /**
+   * Drops a connection whose other end is gone (see heartbeat.ts): no close handshake, since nothing would answer
+   * it. Logged and counted as 1006, the code for a connection that ended without a close frame.
+   */
+  drop(reason: string): void {
+    this.closedWith ??= { code: ABNORMAL_CLOSURE, reason }
+    this.kicked = true
+    this.ws.terminate()
+  }
 }
+
+/** RFC 6455's code for a connection closed without a close frame: never sent, only logged and counted. */
+const ABNORMAL_CLOSURE = 1006
