@@ -347,6 +347,49 @@ describe('what the server makes of the page', () => {
   }, 60_000)
 })
 
+describe('the presence bar', () => {
+  it('never hides anyone: chips that do not fit become dots, then "+N" names the rest, and they come back with room', async () => {
+    const room = 'e2e-presence-crowd'
+    const names = Array.from({ length: 15 }, (_, i) => `Guest number ${i + 1}`)
+    for (const name of names) {
+      const c = connectClient(shared.wsUrl, room, { name })
+      nodeClients.push(c)
+      await c.synced
+    }
+    const ada = await open(room, ADA)
+    const everyone = [ADA.name, ...names].sort()
+    /** Who the bar accounts for: each chip's person, and each person a "+N" chip stands for; and whether it overflows. */
+    const bar = () =>
+      ada.page.locator('#presence').evaluate((list) => ({
+        named: [...list.querySelectorAll('.chip')].flatMap((c) =>
+          c.classList.contains('more') ? (JSON.parse(c.getAttribute('data-names') ?? '[]') as string[]) : [c.getAttribute('data-name') ?? ''],
+        ),
+        more: list.querySelector('.chip.more') !== null,
+        compact: list.classList.contains('compact'),
+        overflows: list.scrollWidth > list.clientWidth,
+      }))
+    // 1000 px wide: the bar shares the header row with the title and the controls. Sixteen people fit neither as
+    // chips nor as dots there.
+    const same = (a: string[]) => JSON.stringify([...a].sort()) === JSON.stringify(everyone)
+    const crowded = await eventually(bar, (b) => same(b.named), 'the bar to account for all sixteen people')
+    expect(crowded).toMatchObject({ compact: true, more: true, overflows: false })
+    expect(await ada.page.locator('#presence .chip.self').getAttribute('data-name')).toBe(ADA.name)
+
+    // Wide: a dot for everyone, no "+N".
+    await ada.page.setViewportSize({ width: 2400, height: 700 })
+    const wide = await eventually(bar, (b) => !b.more, 'no "+N" chip at 2400 px')
+    expect(wide.overflows).toBe(false)
+    expect([...wide.named].sort()).toEqual(everyone)
+
+    // Most guests leave: the rest get their names back.
+    const leaving = nodeClients.splice(0, 12)
+    for (const c of leaving) c.destroy()
+    const few = await eventually(bar, (b) => b.named.length === 4, 'four people left in the bar')
+    expect(few).toMatchObject({ compact: false, more: false, overflows: false })
+    expect(await ada.page.locator('#presence .chip-name').allTextContents()).toEqual([ADA.name, 'Guest number 13', 'Guest number 14', 'Guest number 15'])
+  }, 60_000)
+})
+
 describe('the document list', () => {
   it('lists a document with who is editing it, and "New document" opens a working editor', async () => {
     const room = 'e2e-listed'
