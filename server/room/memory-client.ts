@@ -41,6 +41,8 @@ export class MemoryPeer implements Peer {
   gone = false
   /** Frames the room sent after closing this peer (a real socket drops them; tests may assert there are none). */
   sentAfterClose = 0
+  /** Times the room suspected this connection is gone (`Peer.suspect`); the WebSocket route would ping it. */
+  suspected = 0
 
   constructor(
     readonly id: string,
@@ -62,6 +64,10 @@ export class MemoryPeer implements Peer {
     if (this.closed) return
     this.closed = { code, reason }
     this.onClose(this.closed)
+  }
+
+  suspect(): void {
+    this.suspected++
   }
 }
 

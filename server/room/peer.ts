@@ -10,4 +10,9 @@ export interface Peer {
   /** Queue one binary frame. Must not throw when the connection is already closing. */
   send(frame: Uint8Array): void
   close(code: number, reason: string): void
+  /**
+   * Another connection claims something this one holds (an awareness client id): check soon that this one is still
+   * there, and drop it if it is not. Optional: a transport without liveness checks leaves it out.
+   */
+  suspect?(): void
 }

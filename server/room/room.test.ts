@@ -708,11 +708,44 @@ describe('Room: awareness', () => {
     await settle(room, [a, echo, c])
     const echoed = echo.sent.filter((f) => frameKind(f) === 'awareness').flatMap(awarenessIds)
     expect(echoed).toContain(a.doc.clientID) // it did re-send a's state
+    // An echo carries the clock the owner gave it: nothing to suspect.
+    expect(a.peer!.suspected).toBe(0)
     a.disconnect()
     await settle(room, [echo, c])
     expect(room.awareness.getStates().has(a.doc.clientID)).toBe(false)
     expect(c.awareness.getStates().has(a.doc.clientID)).toBe(false)
     expect(echo.awareness.getStates().has(a.doc.clientID)).toBe(false)
+  })
+
+  it('an editor that reconnects while its old connection lingers: the old one is suspected, and once it is gone the new one is asked again and shows', async () => {
+    const { room } = makeRoom()
+    const id = 7001
+    const old = client('ada', { clientID: id })
+    const watcher = client('watcher')
+    old.connect(room)
+    watcher.connect(room)
+    old.awareness.setLocalState({ user: 'ada' })
+    await settle(room, [old, watcher])
+    const oldPeer = old.peer!
+    // The same editor on a new connection (the old one is half-open: the room still has it), its cursor moved since.
+    const back = client('ada again', { clientID: id })
+    back.awareness.setLocalState({ user: 'ada' })
+    back.awareness.setLocalState({ user: 'ada, back' })
+    back.connect(room)
+    await settle(room, [back, watcher])
+    expect(room.awareness.getStates().get(id)).toEqual({ user: 'ada' })
+    expect(oldPeer.suspected).toBeGreaterThan(0)
+    expect(back.received.filter((f) => frameKind(f) === 'query-awareness')).toEqual([])
+    // The transport finds the old connection gone and drops it: the new one is asked for its state again.
+    old.disconnect()
+    await settle(room, [back, watcher])
+    expect(back.received.filter((f) => frameKind(f) === 'query-awareness')).toHaveLength(1)
+    expect(room.awareness.getStates().get(id)).toEqual({ user: 'ada, back' })
+    expect(watcher.awareness.getStates().get(id)).toEqual({ user: 'ada, back' })
+    // Its own id from now on: it may change it.
+    back.awareness.setLocalState({ user: 'ada, back', cursor: 2 })
+    await settle(room, [back, watcher])
+    expect(watcher.awareness.getStates().get(id)).toEqual({ user: 'ada, back', cursor: 2 })
   })
 
   it('on leave the peer’s awareness states are removed at once and the others are told', async () => {

@@ -13,7 +13,10 @@
  *   registry drops it, so the in-memory doc holding the unstored update is never served. Nothing unstored was
  *   relayed; the clients still hold their edits and re-send them when they reconnect to a reloaded room.
  * - **Awareness belongs to the connection that introduced it.** A peer may set or remove only the awareness client
- *   ids it introduced; entries for others are dropped silently (the stock client echoes everyone's state).
+ *   ids it introduced; entries for others are dropped silently (the stock client echoes everyone's state). A claim
+ *   with a newer clock on an id another peer holds is what an editor that reconnected sends while the server still
+ *   holds its old, dead connection: the holder is then suspected (`Peer.suspect`), and if it turns out gone, the
+ *   claimant is asked for its state again (query-awareness) once the id is free.
  */
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
@@ -25,6 +28,7 @@ import {
   decodeMessage,
   encodeAwareness,
   encodeAwarenessEntries,
+  encodeQueryAwareness,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeUpdate,
@@ -89,6 +93,8 @@ export class Room {
   private state: RoomState = { kind: 'live' }
   private peers = new Map<Peer, PeerState>()
   private awarenessOwner = new Map<number, Peer>()
+  /** Peers whose newer claims on an id another peer holds were dropped: asked again if the holder leaves. */
+  private claimants = new Map<number, Set<Peer>>()
   /** The whole document as one encoded update, while it is known and current (see `answerStep1`). */
   private fullState: Uint8Array | null = null
   /** Updates applied but not yet relayed, in arrival order. */
@@ -149,6 +155,16 @@ export class Room {
     for (const id of ids) this.awarenessOwner.delete(id)
     // Remove the cursor now, not after the 30 s awareness timeout.
     if (ids.length > 0 && this.state.kind === 'live') removeAwarenessStates(this.awareness, ids, 'disconnect')
+    // Whoever claimed an id this peer held may have it now: ask them for their state again.
+    const askAgain = new Set<Peer>()
+    for (const [id, waiting] of this.claimants) {
+      waiting.delete(peer)
+      if (ps.awarenessIds.has(id)) {
+        for (const p of waiting) askAgain.add(p)
+        this.claimants.delete(id)
+      } else if (waiting.size === 0) this.claimants.delete(id)
+    }
+    if (this.state.kind === 'live') for (const p of askAgain) if (this.peers.has(p)) p.send(encodeQueryAwareness())
     if (this.peers.size === 0) this.hooks.idle(this)
   }
 
@@ -271,7 +287,10 @@ export class Room {
     const entries = decodeAwarenessEntries(update)
     const accepted = entries.filter((e) => {
       const owner = this.awarenessOwner.get(e.clientID)
-      if (owner !== undefined && owner !== peer) return false
+      if (owner !== undefined && owner !== peer) {
+        if (e.state !== 'null' && e.clock > (this.awareness.meta.get(e.clientID)?.clock ?? 0)) this.contest(e.clientID, owner, peer)
+        return false
+      }
       if (e.state === 'null') return owner === peer
       return true
     })
@@ -310,6 +329,19 @@ export class Room {
         ps.awarenessIds.delete(e.clientID)
       }
     }
+  }
+
+  /**
+   * `claimant` sent a newer state for an id `owner` holds. The stock client echoes other people's states, but with
+   * the clock it received, never a newer one; a newer clock is the id's own editor, reconnected, or a spoofer. Either
+   * way the owner is checked, not replaced: if it is alive it keeps the id.
+   */
+  private contest(id: number, owner: Peer, claimant: Peer): void {
+    let waiting = this.claimants.get(id)
+    if (!waiting) this.claimants.set(id, (waiting = new Set()))
+    // Bounded: one entry per peer in the room for each id held.
+    waiting.add(claimant)
+    owner.suspect?.()
   }
 
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {

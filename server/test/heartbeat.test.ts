@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import * as Y from 'yjs'
 import { awarenessFrame } from './attack-frames.ts'
 import { closeEvent, connectClient, startTestServer, waitFor, type TestClient, type TestServer } from './harness.ts'
 
@@ -17,9 +18,9 @@ beforeAll(async () => {
 })
 afterAll(() => t.dispose())
 
-function open(room: string, opts: { autoPong?: boolean } = {}): Promise<WebSocket> {
+function open(room: string, opts: { autoPong?: boolean; server?: TestServer } = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${t.wsUrl}/${room}`, { autoPong: opts.autoPong ?? true })
+    const ws = new WebSocket(`${(opts.server ?? t).wsUrl}/${room}`, { autoPong: opts.autoPong ?? true })
     ws.binaryType = 'nodebuffer'
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
@@ -94,5 +95,55 @@ describe('heartbeat (PING_INTERVAL_MS)', () => {
     expect(talker.readyState).toBe(WebSocket.OPEN)
     expect(t.server.registry.peek(room)?.peerCount).toBe(1)
     talker.close()
+  })
+
+  it('an editor that reconnects while its old connection lingers gets its cursor back in seconds, not at the next round', async () => {
+    // Rounds 10 minutes apart: only the check that a contested awareness id sets off can explain a quick drop.
+    const slow = await startTestServer({ PING_INTERVAL_MS: '600000' })
+    try {
+      const room = 'heartbeat-reconnect'
+      const watcher = connectClient(slow.wsUrl, room, { name: 'Watcher' })
+      await watcher.synced
+      const id = 515151
+      const gone = await open(room, { autoPong: false, server: slow })
+      const closed = closeEvent(gone)
+      gone.send(awarenessFrame([{ clientID: id, clock: 1, state: { user: { name: 'Ada' } } }]))
+      await waitFor(() => nameIn(watcher, id) === 'Ada', 'the watcher sees Ada')
+
+      // The same editor (same Yjs client id) on a new connection, a stock provider; its state changed since.
+      const doc = new Y.Doc()
+      doc.clientID = id
+      const back = connectClient(slow.wsUrl, room, { doc, name: 'Ada' })
+      back.provider.awareness.setLocalStateField('user', { name: 'Ada, back', color: '#336699' })
+      await waitFor(() => nameIn(watcher, id) === 'Ada, back', 'the watcher sees Ada’s new connection', 10_000)
+      expect((await closed).code).toBe(1006)
+      expect(slow.server.registry.peek(room)?.peerCount).toBe(2)
+      back.destroy()
+      watcher.destroy()
+    } finally {
+      await slow.dispose()
+    }
+  })
+
+  it('a contested id stays with its owner while the owner answers', async () => {
+    const room = 'heartbeat-contested'
+    const watcher = connectClient(t.wsUrl, room, { name: 'Watcher' })
+    await watcher.synced
+    const owner = connectClient(t.wsUrl, room, { name: 'Owner' })
+    await owner.synced
+    const id = owner.doc.clientID
+    await waitFor(() => nameIn(watcher, id) === 'Owner', 'the watcher sees the owner')
+    const clock = t.server.registry.peek(room)!.awareness.meta.get(id)!.clock
+    const rival = await open(room)
+    rival.send(awarenessFrame([{ clientID: id, clock: clock + 10, state: { user: { name: 'Rival' } } }]))
+    // Several heartbeat rounds later the owner is still there, with its own state.
+    let pings = 0
+    rival.on('ping', () => pings++)
+    await waitFor(() => pings >= 5, 'five heartbeat rounds')
+    expect(owner.provider.wsconnected).toBe(true)
+    expect(nameIn(watcher, id)).toBe('Owner')
+    rival.close()
+    owner.destroy()
+    watcher.destroy()
   })
 })

@@ -30,6 +30,12 @@ import { WsPeer, type PeerOwner } from './ws-peer.ts'
  */
 const MAX_QUEUED_BEFORE_LOAD = 256
 
+/**
+ * How long a suspected connection (see `Connection.suspected`) has to answer a ping. A live client answers within a
+ * round trip; this leaves room for a slow mobile link.
+ */
+const PROBE_MS = 3000
+
 /** Timers hold at most ~24.8 days; a token's expiry further away is re-checked then. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -104,8 +110,12 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
   /** Messages that arrived before the room loaded; null once it has. */
   private queue: Uint8Array[] | null = []
   private expiry: NodeJS.Timeout | undefined
-  /** A pong or a message came since the last heartbeat round. */
-  private heard = true
+  /** When a pong or a message last came (`performance.now()`). */
+  private heardAt = performance.now()
+  /** When the last heartbeat round pinged this connection. */
+  private pingedAt = -Infinity
+  /** A pending check that the client is still there (see `suspected`). */
+  private probe: NodeJS.Timeout | undefined
 
   constructor(
     private readonly deps: CollabDeps,
@@ -173,7 +183,7 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
 
   onMessage(evt: MessageEvent): void {
     const { peer, room, deps } = this
-    this.heard = true
+    this.heardAt = performance.now()
     // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
     // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
     if (peer.gone || peer.kicked) return
@@ -203,27 +213,49 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
   }
 
   onPong(): void {
-    this.heard = true
+    this.heardAt = performance.now()
   }
 
   /** One heartbeat round (heartbeat.ts): ping a connection heard from since the last round; drop one that was not. */
   beat(): void {
-    const { peer } = this
-    if (this.heard) {
-      this.heard = false
-      peer.ping()
+    if (this.heardAt >= this.pingedAt) {
+      this.pingedAt = performance.now()
+      this.peer.ping()
       return
     }
+    this.dropIfSilent(`no answer to a ping in ${duration(this.deps.heartbeat.intervalMs)}: the client is gone`)
+  }
+
+  /**
+   * The room suspects this client is gone: another connection claims the awareness id it holds (an editor that
+   * reconnected while the server still holds its old connection). Ping it now rather than at the next round, and
+   * drop it if it does not answer in time; a live client answers and keeps its id.
+   */
+  suspected(): void {
+    const { heartbeat } = this.deps
+    if (this.probe || heartbeat.intervalMs === 0) return
+    const since = performance.now()
+    const ms = Math.min(PROBE_MS, heartbeat.intervalMs)
+    this.peer.ping()
+    this.probe = setTimeout(() => {
+      this.probe = undefined
+      if (this.heardAt < since) this.dropIfSilent(`no answer to a ping in ${duration(ms)} while another connection claimed its cursor`)
+    }, ms)
+    this.probe.unref()
+  }
+
+  private dropIfSilent(reason: string): void {
+    const { peer } = this
     // Bytes still queued here (a large first sync on a slow link) hold the ping back: it may not have been sent
     // yet, so silence proves nothing. A client that stopped reading altogether is closed by MAX_SEND_BUFFER_BYTES.
-    if (peer.queued > 0) return
-    const seconds = Math.round(this.deps.heartbeat.intervalMs / 1000)
-    this.deps.log.info({ room: this.name, conn: this.id }, 'connection dropped: no answer to a ping')
-    peer.drop(`no answer to a ping in ${seconds} s: the client is gone`)
+    if (peer.gone || peer.queued > 0) return
+    this.deps.log.info({ room: this.name, conn: this.id, reason }, 'connection dropped: no answer to a ping')
+    peer.drop(reason)
   }
 
   onClose(evt: CloseEvent): void {
     clearTimeout(this.expiry)
+    clearTimeout(this.probe)
     this.deps.heartbeat.delete(this)
     const { peer, access, name, id, deps } = this
     if (!peer) return
@@ -278,6 +310,11 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
     }
     this.expiry.unref()
   }
+}
+
+/** `3 s`, `250 ms`: for close reasons. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`
 }
 
 async function checkAccess(

@@ -10,6 +10,8 @@ export interface PeerOwner {
   sent(frame: Uint8Array): void
   /** Called once when the peer kicks itself or is kicked, after the current broadcast loop: leave the room. */
   kicked(): void
+  /** The room suspects the client is gone (`Peer.suspect`): check. */
+  suspected(): void
 }
 
 export class WsPeer implements Peer {
@@ -59,6 +61,10 @@ export class WsPeer implements Peer {
   close(code: number, reason: string): void {
     this.closedWith ??= { code, reason }
     if (this.ws.readyState <= 1) this.ws.close(code, reason)
+  }
+
+  suspect(): void {
+    if (!this.gone && !this.kicked) this.owner.suspected()
   }
 
   /** Pings the client: its pong (browsers and `ws` send one by themselves) shows it is still there. */
