@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: every scenario against every server, servers interleaved within each repeat (A, B, C, A, B, C…)
  * so that noise from the machine hits them alike; medians over the repeats, every figure also as a ratio to the
- * floor measured in the same run. Prints one table per scenario and writes bench/results/latest.json and
- * bench/results/chart.svg.
+ * floor measured in the same run. Prints one table per scenario and writes latest.json and chart.svg: to
+ * bench/results/ for a whole full-mode run (what the README shows), to bench/results/tmp/ otherwise.
  *
  * Environment: BENCH_FULL=1 for the full mode; BENCH_ONLY=typing,fanout to run some scenarios; BENCH_SERVERS=
  * inkwell-fsync,hocuspocus to run some servers (the floor always runs); INKWELL_TRACE for the trace's path.
@@ -195,13 +195,15 @@ async function main(): Promise<number> {
   }
   // Six significant digits are more than any figure here is worth, and keep the file readable.
   const round = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v)
-  // A run of some scenarios or servers goes beside the cache, so that latest.json is always a whole run.
+  // bench/results/ holds what the README shows: only a whole full-mode run writes there. A quick run, or one of some
+  // scenarios or servers, goes beside the cache, so running the bench never rewrites the committed figures.
   const partial = only !== null || pickServers !== null
-  const outDir = partial ? tmpDir : RESULTS
+  const readme = !partial && m.name === 'full'
+  const outDir = readme ? RESULTS : tmpDir
   writeFileSync(join(outDir, 'latest.json'), JSON.stringify(json, round, 2) + '\n')
   writeFileSync(join(outDir, 'chart.svg'), chart(results, mach, m.name))
   rmDataDirs(tmpDir)
-  const shown = partial ? 'bench/results/tmp/ (a partial run)' : 'bench/results/'
+  const shown = readme ? 'bench/results/' : `bench/results/tmp/ (${partial ? 'a partial run' : 'quick mode'})`
   console.log(
     `\nwrote latest.json and chart.svg in ${shown}; ${seconds.toFixed(0)} s in all; ` +
       `load average ${loadStart.toFixed(2)} → ${loadEnd.toFixed(2)}`,
