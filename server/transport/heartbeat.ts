@@ -6,8 +6,11 @@
  * connection).
  *
  * Every `intervalMs` each connection beats once (`Beating.beat`): one heard from since the last round (a pong, or
- * any message) is pinged again; one that was not is dropped. Browsers and `ws` answer pings by themselves, so an
- * open tab always answers, busy or not. A round is one timer for all connections, not a timer each.
+ * any message) is pinged again; one that was not is dropped, unless bytes are still queued to it (its ping may not
+ * have left yet; `MAX_SEND_BUFFER_BYTES` bounds a client that stopped reading). Browsers and `ws` answer pings by
+ * themselves, so an open tab always answers, busy or not. A round is one timer for all connections, not a timer
+ * each. Between rounds, a connection whose awareness id another one claims is checked at once
+ * (`Connection.suspected` in collab-route.ts).
  */
 export interface Beating {
   beat(): void
