@@ -1,8 +1,9 @@
 /**
  * The editor in real browsers: headless Chromium pages, each a separate user with its own storage, editing through
  * the built editor served by a real server running as a child process on a temporary data directory. The tests
- * drive the product only from outside (keyboard, DOM, HTTP, a stock y-websocket client) and wait for conditions,
- * never for durations; the one exception is the opt-in idle test (INKWELL_SLOW=1), whose subject is a duration.
+ * drive the product only from outside (keyboard, DOM, HTTP, a stock y-websocket client, a TCP proxy that cuts a
+ * connection the way a lost network does) and wait for conditions, never for durations; the one exception is the
+ * opt-in idle test (INKWELL_SLOW=1), whose subject is a duration.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { spawnServer, type ChildServer } from '../server/test/child-server.ts'
 import { connectClient, paragraphs, waitFor, type TestClient } from '../server/test/harness.ts'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
 import {
   badgeHistory,
   caretToEnd,
@@ -45,6 +47,7 @@ const ownServers: ChildServer[] = []
 const dirs: string[] = []
 const contexts: BrowserContext[] = []
 const nodeClients: TestClient[] = []
+const proxies: TcpProxy[] = []
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'inkwell-e2e-'))
@@ -75,6 +78,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const c of nodeClients.splice(0)) c.destroy()
+  await Promise.all(proxies.splice(0).map((p) => p.close()))
   await Promise.all(contexts.splice(0).map((c) => c.close()))
   await Promise.all(ownServers.splice(0).map((s) => stopServer(s)))
 })
@@ -344,6 +348,38 @@ describe('what the server makes of the page', () => {
       `the Node client has both paragraphs (it has ${JSON.stringify(paragraphs(node.doc))})`,
       10_000,
     )
+  }, 60_000)
+})
+
+describe('a lost network', () => {
+  it('after a reconnect the server finds the old, silent connection gone within seconds, and the cursor stays', async () => {
+    const room = 'e2e-lost-network'
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(shared.httpUrl).port) })
+    proxies.push(proxy)
+    const ada = await openDoc(browser, proxy.url, room, ADA)
+    contexts.push(ada.context)
+    const alan = await open(room, ALAN)
+    await alan.page.locator(`#presence .chip[data-name="${ADA.name}"]`).waitFor()
+    await caretToEnd(ada.page)
+    await typeParagraphs(ada.page, ['Before the lost network'])
+    await waitForText(alan.page, 'Ada’s paragraph', { includes: ['Before the lost network'] })
+    const clients = async () => ((await (await fetch(`${shared.httpUrl}/api/docs/${room}`)).json()) as { clients: number }).clients
+    await eventually(clients, (n) => n === 2, 'two connections')
+
+    // Ada's network goes: her page sees its socket reset and reconnects; the server's side stays open and silent.
+    expect(proxy.cutCollabSockets()).toBe(1)
+    await eventually(clients, (n) => n === 3, 'the new connection beside the lingering one')
+    await waitConnected(ada.page)
+    // The page renews its awareness state on connect: a newer claim on Ada's client id, so the server pings the old
+    // connection at once and drops it when it does not answer (3 s), not at a heartbeat round or her next renewal.
+    await eventually(clients, (n) => n === 2, 'the old connection dropped', 8_000)
+    await alan.page.locator(`#presence .chip[data-name="${ADA.name}"]`).waitFor()
+    expect(await presenceNames(alan.page)).toEqual([ALAN.name, ADA.name])
+
+    // And the reconnected page edits as before.
+    await caretToEnd(ada.page)
+    await typeParagraphs(ada.page, ['After the lost network'])
+    await waitForText(alan.page, 'Ada’s paragraph after the reconnect', { includes: ['After the lost network'] })
   }, 60_000)
 })
 
