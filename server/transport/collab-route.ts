@@ -110,10 +110,10 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
   /** Messages that arrived before the room loaded; null once it has. */
   private queue: Uint8Array[] | null = []
   private expiry: NodeJS.Timeout | undefined
-  /** When a pong or a message last came (`performance.now()`). */
-  private heardAt = performance.now()
-  /** When the last heartbeat round pinged this connection. */
-  private pingedAt = -Infinity
+  /** Pongs and messages heard so far: a count, so that marking one costs an increment, not a clock read per message. */
+  private heard = 0
+  /** `heard` when the last heartbeat round pinged this connection (-1: not pinged yet). */
+  private heardAtPing = -1
   /** A pending check that the client is still there (see `suspected`). */
   private probe: NodeJS.Timeout | undefined
 
@@ -183,7 +183,7 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
 
   onMessage(evt: MessageEvent): void {
     const { peer, room, deps } = this
-    this.heardAt = performance.now()
+    this.heard++
     // A peer the server asked to close is still heard until its socket closes: during shutdown, frames it sent
     // before it saw the close must be stored. A kicked peer (bad input, slow consumer) is not heard at all.
     if (peer.gone || peer.kicked) return
@@ -213,13 +213,13 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
   }
 
   onPong(): void {
-    this.heardAt = performance.now()
+    this.heard++
   }
 
   /** One heartbeat round (heartbeat.ts): ping a connection heard from since the last round; drop one that was not. */
   beat(): void {
-    if (this.heardAt >= this.pingedAt) {
-      this.pingedAt = performance.now()
+    if (this.heard !== this.heardAtPing) {
+      this.heardAtPing = this.heard
       this.peer.ping()
       return
     }
@@ -234,12 +234,12 @@ class Connection implements WSEvents<WebSocket>, PongEvents, PeerOwner, Beating 
   suspected(): void {
     const { heartbeat } = this.deps
     if (this.probe || heartbeat.intervalMs === 0) return
-    const since = performance.now()
+    const before = this.heard
     const ms = Math.min(PROBE_MS, heartbeat.intervalMs)
     this.peer.ping()
     this.probe = setTimeout(() => {
       this.probe = undefined
-      if (this.heardAt < since) this.dropIfSilent(`no answer to a ping in ${duration(ms)} while another connection claimed its cursor`)
+      if (this.heard === before) this.dropIfSilent(`no answer to a ping in ${duration(ms)} while another connection claimed its cursor`)
     }, ms)
     this.probe.unref()
   }
